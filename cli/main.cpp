@@ -1,0 +1,191 @@
+// pcgrid — command-line front end. Subcommands: inspect, train (more as the mapper and simulator land).
+#include "progress.hpp"
+
+#include "pcgrid/dataset.hpp"
+#include "pcgrid/graph.hpp"
+#include "pcgrid/reference.hpp"
+#include "pcgrid/train.hpp"
+#include "pcgrid/version.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+using namespace pcgrid;
+using json = nlohmann::json;
+
+struct InspectOpts {
+  std::string model;
+  bool json = false;
+};
+
+int run_inspect(const InspectOpts& o) {
+  Graph g = load_model(o.model);
+  if (!o.json) {
+    fmt::print("{}", describe(g));
+    return 0;
+  }
+  json j;
+  j["model"] = g.name;
+  j["vertices"] = json::array();
+  for (size_t i : g.topo()) {
+    const Vertex& v = g.v(i);
+    json pv = json::array();
+    for (auto p : g.parents(i)) pv.push_back(g.v(p).name);
+    j["vertices"].push_back({{"name", v.name},
+                             {"op", to_string(v.op)},
+                             {"activation", to_string(v.act)},
+                             {"shape", v.shape},
+                             {"parents", pv},
+                             {"params", g.param_owner(i) == i ? shape_size(g.weight_shape(i)) + g.bias_size(i) : 0},
+                             {"loss", to_string(v.loss)}});
+  }
+  j["forward_macs"] = g.forward_macs();
+  fmt::print("{}\n", j.dump());
+  return 0;
+}
+
+struct TrainOpts {
+  std::string model;
+  std::string engine = "reference";
+  std::string pc_mode = "standard";
+  std::string optimizer = "adam";
+  std::string init = "xavier";
+  std::string data = kFashionMnistDir;
+  TrainConfig cfg;
+  int64_t train_samples = 0, test_samples = 0;
+  bool json = false;
+};
+
+int run_train(TrainOpts& o) {
+  TrainConfig& c = o.cfg;
+  if (o.engine == "reference")
+    c.algo = Algo::PredictiveCoding;
+  else if (o.engine == "backprop")
+    c.algo = Algo::Backprop;
+  c.pc.mode = o.pc_mode == "fixed" ? PcMode::FixedPrediction : PcMode::Standard;
+  parse_opt(o.optimizer, c.opt.kind);
+  parse_init(o.init, c.init);
+
+  Graph g = load_model(o.model);
+  ImageSet tr = load_fashion_mnist(o.data, "train", o.train_samples);
+  ImageSet te = load_fashion_mnist(o.data, "t10k", o.test_samples);
+  check_model_fits_data(g, tr, o.model);
+
+  const bool human = !o.json;
+  if (human)
+    fmt::print("pcgrid train: model '{}' ({} vertices, {} parameters), engine {}{}, {} train / {} test samples\n",
+               g.name, g.size(), init_params(g, c.init, c.seed).count(), o.engine,
+               c.algo == Algo::PredictiveCoding
+                   ? fmt::format(" ({} PC, T={}, eta_v={})", o.pc_mode, c.pc.steps, c.pc.eta_v)
+                   : "",
+               tr.count, te.count);
+  cli::ProgressBar bar(cli::ProgressBar::stderr_is_terminal());
+  const int64_t total = tr.count * c.epochs;
+  auto t0 = std::chrono::steady_clock::now();
+  TrainResult r = train(g, tr, te, c, [&](int64_t done, int64_t per_epoch, int ep, double loss) {
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int64_t all = ep * per_epoch + done;
+    bar.update(all, total, fmt::format("epoch {}/{}", ep + 1, c.epochs),
+               fmt::format("loss {:.4f} {:.0f} samples/s", loss, el > 0 ? double(all) / el : 0.0));
+  });
+  bar.finish();
+
+  const double final_acc = r.epochs.empty() ? 0.0 : r.epochs.back().test_acc;
+  if (o.json) {
+    json j;
+    j["model"] = g.name;
+    j["engine"] = o.engine;
+    if (c.algo == Algo::PredictiveCoding) j["pc"] = {{"mode", o.pc_mode}, {"steps", c.pc.steps}, {"eta_v", c.pc.eta_v}};
+    j["optimizer"] = {{"kind", o.optimizer}, {"lr", c.opt.lr}};
+    j["seed"] = c.seed;
+    j["batch"] = c.batch;
+    j["train_samples"] = tr.count;
+    j["test_samples"] = te.count;
+    j["epochs"] = json::array();
+    for (const auto& e : r.epochs)
+      j["epochs"].push_back({{"epoch", e.epoch},
+                             {"train_loss", e.train_loss},
+                             {"train_acc", e.train_acc},
+                             {"test_acc", e.test_acc},
+                             {"seconds", e.seconds}});
+    j["test_acc"] = final_acc;
+    j["train_seconds"] = r.train_seconds;
+    j["samples_per_second"] = r.train_seconds > 0 ? double(r.samples) / r.train_seconds : 0.0;
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  fmt::print("\n{:>5}  {:>10}  {:>9}  {:>9}  {:>8}\n", "epoch", "train loss", "train acc", "test acc", "seconds");
+  for (const auto& e : r.epochs)
+    fmt::print("{:>5}  {:>10.4f}  {:>8.2f}%  {:>8.2f}%  {:>8.1f}\n", e.epoch, e.train_loss, 100 * e.train_acc,
+               100 * e.test_acc, e.seconds);
+  fmt::print("\ntest accuracy {:.2f}% after {} epoch(s), {:.0f} training samples/s\n", 100 * final_acc,
+             r.epochs.size(), r.train_seconds > 0 ? double(r.samples) / r.train_seconds : 0.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pcgrid — neuromorphic predictive-coding simulator and mapping toolchain"};
+  app.set_version_flag("--version", std::string("pcgrid ") + PCGRID_VERSION);
+  app.require_subcommand(1);
+
+  InspectOpts io;
+  auto* ins = app.add_subcommand("inspect", "Validate a model file and print its computation graph");
+  ins->add_option("MODEL", io.model, "Model file (JSON, docs/model-format.md)")->required();
+  ins->add_flag("--json", io.json, "Print machine-readable JSON instead of a table");
+
+  TrainOpts to;
+  TrainConfig& c = to.cfg;
+  auto* tr = app.add_subcommand("train", "Train a model on Fashion-MNIST and report test accuracy");
+  tr->add_option("MODEL", to.model, "Model file (JSON, docs/model-format.md)")->required();
+  tr->add_option("--engine", to.engine, "reference = double-precision predictive coding; backprop = exact backprop")
+      ->check(CLI::IsMember({"reference", "backprop"}))
+      ->capture_default_str();
+  tr->add_option("--pc-mode", to.pc_mode,
+                 "standard = predictions recomputed every step; fixed = fixed-prediction assumption")
+      ->check(CLI::IsMember({"standard", "fixed"}))
+      ->capture_default_str();
+  tr->add_option("-T,--steps", c.pc.steps, "Relaxation steps per sample")->check(CLI::Range(0, 100000))->capture_default_str();
+  tr->add_option("--eta-v", c.pc.eta_v, "Inference rate (value step size)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
+  tr->add_option("--optimizer", to.optimizer, "Weight step rule")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+  tr->add_option("--lr", c.opt.lr, "Weight learning rate")->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  tr->add_option("--momentum", c.opt.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  tr->add_option("--weight-decay", c.opt.weight_decay, "L2 weight decay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  tr->add_option("--batch", c.batch, "Mini-batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  tr->add_option("--epochs", c.epochs, "Passes over the training samples")->check(CLI::Range(1, 100000))->capture_default_str();
+  tr->add_option("--seed", c.seed, "Seed for initialisation and shuffling")->capture_default_str();
+  tr->add_option("--init", to.init, "Weight initialisation")->check(CLI::IsMember({"xavier", "he", "normal"}))->capture_default_str();
+  tr->add_option("--data", to.data, "Directory with the Fashion-MNIST IDX files")->capture_default_str();
+  tr->add_option("--train-samples", to.train_samples, "Use only the first N training samples (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  tr->add_option("--test-samples", to.test_samples, "Use only the first N test samples (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  tr->add_flag("--json", to.json, "Print one machine-readable JSON object instead of tables");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*ins) return run_inspect(io);
+    if (*tr) return run_train(to);
+  } catch (const ModelError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const DataError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "pcgrid: internal error: {}\n", e.what());
+    return 3;
+  }
+  return 0;
+}
