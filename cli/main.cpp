@@ -56,6 +56,7 @@ struct TrainOpts {
   std::string pc_mode = "standard";
   std::string optimizer = "adam";
   std::string init = "xavier";
+  std::string schedule = "cosine";
   std::string data = kFashionMnistDir;
   TrainConfig cfg;
   int64_t train_samples = 0, test_samples = 0;
@@ -71,6 +72,7 @@ int run_train(TrainOpts& o) {
   c.pc.mode = o.pc_mode == "fixed" ? PcMode::FixedPrediction : PcMode::Standard;
   parse_opt(o.optimizer, c.opt.kind);
   parse_init(o.init, c.init);
+  c.cosine = o.schedule == "cosine";
 
   Graph g = load_model(o.model);
   ImageSet tr = load_fashion_mnist(o.data, "train", o.train_samples);
@@ -102,7 +104,7 @@ int run_train(TrainOpts& o) {
     j["model"] = g.name;
     j["engine"] = o.engine;
     if (c.algo == Algo::PredictiveCoding) j["pc"] = {{"mode", o.pc_mode}, {"steps", c.pc.steps}, {"eta_v", c.pc.eta_v}};
-    j["optimizer"] = {{"kind", o.optimizer}, {"lr", c.opt.lr}};
+    j["optimizer"] = {{"kind", o.optimizer}, {"lr", c.opt.lr}, {"schedule", o.schedule}};
     j["seed"] = c.seed;
     j["batch"] = c.batch;
     j["train_samples"] = tr.count;
@@ -156,6 +158,9 @@ int main(int argc, char** argv) {
   tr->add_option("--eta-v", c.pc.eta_v, "Inference rate (value step size)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
   tr->add_option("--optimizer", to.optimizer, "Weight step rule")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
   tr->add_option("--lr", c.opt.lr, "Weight learning rate")->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  tr->add_option("--lr-schedule", to.schedule, "constant, or cosine decay to 0 over the run")
+      ->check(CLI::IsMember({"constant", "cosine"}))
+      ->capture_default_str();
   tr->add_option("--momentum", c.opt.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   tr->add_option("--weight-decay", c.opt.weight_decay, "L2 weight decay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   tr->add_option("--batch", c.batch, "Mini-batch size")->check(CLI::Range(1, 65536))->capture_default_str();

@@ -112,6 +112,12 @@ void Graph::finalize(const std::string& origin) {
     if (!by_name.emplace(g_[i].name, i).second)
       fail(i, fmt::format("duplicate vertex name (first declared at {})", g_[by_name[g_[i].name]].where));
   }
+  // Checked before parents and cycles: without an input every vertex has a parent, so the graph can only be
+  // cyclic or name undefined parents, and those messages would hide the real problem.
+  bool any_input = false;
+  for (size_t i = 0; i < n; ++i) any_input = any_input || g_[i].op == OpKind::Input;
+  if (!any_input)
+    throw ModelError(origin + ": the model has no input vertex (declare one with \"op\": \"input\")");
   par_.assign(n, {});
   ch_.assign(n, {});
   for (size_t i = 0; i < n; ++i) {
@@ -161,7 +167,7 @@ void Graph::finalize(const std::string& origin) {
     }
     std::string cyc;
     for (size_t k = path.size(); k-- > size_t(seen[u]);) cyc += g_[path[k]].name + " -> ";
-    cyc += g_[u].name;
+    cyc += g_[path.back()].name;  // close the loop: u is a parent of path.back()
     fail(u, "the graph has a cycle: " + cyc);
   }
   topo_.assign(rev.rbegin(), rev.rend());
@@ -176,7 +182,7 @@ void Graph::finalize(const std::string& origin) {
       if (ps.size() < lo || ps.size() > hi)
         fail(i, hi == lo ? fmt::format("op '{}' takes exactly {} parent(s), got {}", to_string(v.op), lo,
                                        ps.size())
-                         : fmt::format("op '{}' takes at least {} parents, got {}", to_string(v.op), lo,
+                         : fmt::format("op '{}' takes {} to {} parents, got {}", to_string(v.op), lo, hi,
                                        ps.size()));
     };
     auto pshape = [&](size_t k) -> const Shape& { return g_[ps[k]].shape; };
@@ -185,8 +191,15 @@ void Graph::finalize(const std::string& origin) {
         need(0, 0);
         if (v.shape.empty() || v.shape.size() > 3 || v.shape.size() == 2)
           fail(i, "input shape must be [n] or [channels, height, width]");
-        for (auto d : v.shape)
-          if (d <= 0 || d > kMaxTensor) fail(i, fmt::format("input dimension {} is out of range", d));
+        {
+          int64_t total = 1;  // each factor <= 2^26 and total <= 2^26 before multiplying: no overflow
+          for (auto d : v.shape) {
+            if (d <= 0 || d > kMaxTensor) fail(i, fmt::format("input dimension {} is out of range", d));
+            total *= d;
+            if (total > kMaxTensor)
+              fail(i, fmt::format("input shape {} exceeds the limit of {} elements", shape_str(v.shape), kMaxTensor));
+          }
+        }
         inputs_.push_back(i);
         break;
       case OpKind::Dense:
@@ -253,6 +266,8 @@ void Graph::finalize(const std::string& origin) {
         break;
       }
     }
+    if (shape_size(v.shape) > kMaxTensor)
+      fail(i, fmt::format("output shape {} exceeds the limit of {} elements", shape_str(v.shape), kMaxTensor));
     if (v.op == OpKind::Input && v.act != Act::Identity) fail(i, "an input vertex cannot have an activation");
     if (v.loss != Loss::None) {
       if (output_ != npos)
@@ -288,8 +303,14 @@ void Graph::finalize(const std::string& origin) {
       if (!param_op) fail(i, "'share' is only meaningful for dense and conv2d vertices");
       size_t o = find(v.share);
       if (o == npos) fail(i, fmt::format("'share' names unknown vertex '{}'", v.share));
+      if (o == i) fail(i, "a vertex cannot share parameters with itself");
+      if (g_[o].op != v.op)
+        fail(i, fmt::format("cannot share parameters with '{}': its op is '{}', this vertex's op is '{}'", v.share,
+                            to_string(g_[o].op), to_string(v.op)));
       if (!g_[o].share.empty()) fail(i, fmt::format("'{}' itself shares parameters; share with its owner", v.share));
-      if (g_[o].op != v.op || weight_shape(o) != weight_shape(i) || g_[o].bias != v.bias)
+      if (g_[o].bias != v.bias)
+        fail(i, fmt::format("cannot share parameters with '{}': one has a bias and the other not", v.share));
+      if (weight_shape(o) != weight_shape(i))
         fail(i, fmt::format("cannot share parameters with '{}': weight shapes {} and {} differ", v.share,
                             shape_str(weight_shape(o)), shape_str(weight_shape(i))));
       owner_[i] = o;

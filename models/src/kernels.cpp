@@ -68,6 +68,11 @@ ConvGeo conv_geo(const Graph& g, size_t i) {
 
 }  // namespace
 
+uint64_t& mac_count() {
+  thread_local uint64_t n = 0;
+  return n;
+}
+
 void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std::vector<const double*>& par,
                     double* z, double* vhat) {
   const Vertex& v = g.v(i);
@@ -78,6 +83,7 @@ void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std:
     case OpKind::Dense: {
       const int64_t m = g.size_of(g.parents(i)[0]);
       const double* W = p.w[o].data();  // [n × m]
+      mac_count() += uint64_t(B * n * m);
       std::vector<double> Wt(size_t(m * n));
       for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < m; ++c) Wt[c * n + r] = W[r * m + c];
@@ -96,6 +102,7 @@ void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std:
     case OpKind::Conv2d: {
       const ConvGeo q = conv_geo(g, i);
       const double* K = p.w[o].data();
+      mac_count() += uint64_t(B * n * q.ci * q.k * q.k);
       for (int b = 0; b < B; ++b) {
         const double* x = par[0] + b * q.ci * q.hi * q.wi;
         double* zb = z + b * n;
@@ -183,6 +190,7 @@ void vertex_vjp(const Graph& g, const Params& p, size_t i, int B, const std::vec
     case OpKind::Dense: {
       const int64_t m = g.size_of(g.parents(i)[0]);
       const double* W = p.w[o].data();
+      mac_count() += uint64_t(B * n * m) * (uint64_t(gpar[0] != nullptr) + uint64_t(gw != nullptr));
       for (int b = 0; b < B; ++b) {
         const double* gzb = gz + b * n;
         const double* xb = par[0] + b * m;
@@ -199,6 +207,7 @@ void vertex_vjp(const Graph& g, const Params& p, size_t i, int B, const std::vec
     case OpKind::Conv2d: {
       const ConvGeo q = conv_geo(g, i);
       const double* K = p.w[o].data();
+      mac_count() += uint64_t(B * n * q.ci * q.k * q.k) * (uint64_t(gpar[0] != nullptr) + uint64_t(gw != nullptr));
       for (int b = 0; b < B; ++b) {
         const double* x = par[0] + b * q.ci * q.hi * q.wi;
         double* gx = gpar[0] ? gpar[0] + b * q.ci * q.hi * q.wi : nullptr;

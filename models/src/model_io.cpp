@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -42,7 +43,7 @@ struct Reader {
     if (!j.is_number_integer())
       fail(fmt::format("'{}' must be an integer, got {} {}", key, type_name(j), j.dump()));
     int64_t v = j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : j.get<int64_t>();
-    if (v < lo || v > hi) fail(fmt::format("'{}' = {} is out of range [{}, {}]", key, v, lo, hi));
+    if (v < lo || v > hi) fail(fmt::format("'{}' = {} is out of range [{}, {}]", key, j.dump(), lo, hi));
     return v;
   }
   std::string string(const json& o, const char* key) const {
@@ -191,6 +192,8 @@ Graph parse_model(const std::string& text, const std::string& origin) {
 }
 
 Graph load_model(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ModelError(fmt::format("{}: is a directory, not a model file", path));
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelError(fmt::format("{}: cannot open model file", path));
   std::ostringstream ss;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 namespace pcgrid {
@@ -76,6 +77,9 @@ TrainResult train(const Graph& g, const ImageSet& tr, const ImageSet& te, const 
   std::vector<double> x, t;
   State s;
   Grads gr;
+  const int64_t steps_per_epoch = (tr.count + cfg.batch - 1) / cfg.batch;
+  const double total_steps = double(steps_per_epoch) * cfg.epochs;
+  int64_t step = 0;
   for (int ep = 0; ep < cfg.epochs; ++ep) {
     for (size_t k = idx.size(); k > 1; --k) std::swap(idx[k - 1], idx[size_t(shuffle_rng.below(k))]);
     const auto t0 = std::chrono::steady_clock::now();
@@ -88,7 +92,9 @@ TrainResult train(const Graph& g, const ImageSet& tr, const ImageSet& te, const 
         backprop(g, res.params, B, {x.data()}, t.data(), s, gr);
       else
         pc_learn(g, res.params, cfg.pc, B, {x.data()}, t.data(), s, gr);
+      if (cfg.cosine) opt.set_lr(cfg.opt.lr * 0.5 * (1 + std::cos(3.141592653589793 * double(step) / total_steps)));
       opt.step(res.params, gr, 1.0 / B);
+      ++step;
       loss += s.loss;
       ok += count_correct(g, s, tr, idx, from, B);
       seen += B;

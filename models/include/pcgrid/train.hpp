@@ -19,8 +19,11 @@ struct TrainConfig {
   OptConfig opt;
   Init init = Init::Xavier;
   uint64_t seed = 1;
-  int epochs = 1;
+  int epochs = 10;
   int batch = 64;
+  // Learning-rate schedule: constant, or cosine decay from opt.lr to 0 over all steps
+  // (Loshchilov & Hutter 2017, without restarts).
+  bool cosine = true;
 };
 
 struct EpochReport {

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# CLI error and smoke tests for pcgrid: exit codes and the text users see.
+# Usage: test_cli_errors.sh PCGRID_BINARY SOURCE_DIR
+# Prints each case; stops with a clear message at the first failure.
+set -u
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 PCGRID_BINARY SOURCE_DIR" >&2
+  exit 2
+fi
+PCGRID=$1
+SRC=$2
+ZOO=$SRC/models/zoo
+DATA=/usr/share/datasets/fashion-mnist
+
+[ -x "$PCGRID" ] || { echo "FAIL: $PCGRID is not an executable" >&2; exit 1; }
+[ -d "$ZOO" ] || { echo "FAIL: $ZOO is not a directory" >&2; exit 1; }
+
+TMP=$(mktemp -d) || { echo "FAIL: mktemp -d failed" >&2; exit 1; }
+trap 'rm -rf "$TMP"' EXIT
+OUT=$TMP/stdout
+ERR=$TMP/stderr
+RC=0
+CASE=""
+NCASES=0
+
+fail() {
+  echo "FAIL: $CASE: $*" >&2
+  echo "----- stdout -----" >&2
+  cat "$OUT" >&2
+  echo "----- stderr -----" >&2
+  cat "$ERR" >&2
+  echo "------------------" >&2
+  exit 1
+}
+
+# run NAME ARGS...: runs pcgrid with ARGS, capturing exit code, stdout and stderr.
+run() {
+  CASE=$1
+  shift
+  NCASES=$((NCASES + 1))
+  echo "case $NCASES: $CASE: pcgrid $*"
+  "$PCGRID" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+}
+
+expect_fail() { [ "$RC" -ne 0 ] || fail "expected a non-zero exit code, got 0"; }
+expect_ok() { [ "$RC" -eq 0 ] || fail "expected exit code 0, got $RC"; }
+# Fixed-string searches (grep -F), so brackets and quotes in messages need no escaping.
+stderr_has() { grep -qF -- "$1" "$ERR" || fail "stderr does not contain: $1"; }
+stdout_has() { grep -qF -- "$1" "$OUT" || fail "stdout does not contain: $1"; }
+
+# --- bad invocations -------------------------------------------------------------------------------
+run "no subcommand"
+expect_fail
+stderr_has "subcommand is required"
+
+run "unknown subcommand" frobnicate
+expect_fail
+grep -qiF "subcommand" "$ERR" || fail "stderr does not mention the subcommand"
+
+run "inspect without a model" inspect
+expect_fail
+stderr_has "MODEL is required"
+
+run "inspect a missing file" inspect "$TMP/no-such-model.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/no-such-model.json: cannot open model file"
+
+# --- malformed models ------------------------------------------------------------------------------
+printf '{\n  "format": "pcgrid-model",\n  "version": 1,\n  "vertices": [ ,\n]}\n' >"$TMP/syntax.json"
+run "inspect a model with a JSON syntax error" inspect "$TMP/syntax.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/syntax.json: line 4, column 17: invalid JSON"
+
+cat >"$TMP/badop.json" <<'JSON'
+{"format": "pcgrid-model", "version": 1, "vertices": [
+  {"name": "x", "op": "input", "shape": [784]},
+  {"name": "h", "op": "lstm", "parents": ["x"]}
+]}
+JSON
+run "inspect a model with an unknown op" inspect "$TMP/badop.json"
+expect_fail
+stderr_has "$TMP/badop.json: vertices[1] (vertex 'h'): unknown op 'lstm'"
+
+cat >"$TMP/cycle.json" <<'JSON'
+{"format": "pcgrid-model", "version": 1, "vertices": [
+  {"name": "x", "op": "input", "shape": [4]},
+  {"name": "a", "op": "add", "parents": ["x", "c"]},
+  {"name": "b", "op": "activation", "activation": "tanh", "parents": ["a"]},
+  {"name": "c", "op": "activation", "activation": "tanh", "parents": ["b"]},
+  {"name": "out", "op": "dense", "parents": ["c"], "units": 10, "loss": "mse"}
+]}
+JSON
+run "inspect a model with a cycle" inspect "$TMP/cycle.json"
+expect_fail
+stderr_has "the graph has a cycle: b -> c -> a -> b"
+
+printf '[1, 2, 3]\n' >"$TMP/array.json"
+run "inspect a model whose top level is not an object" inspect "$TMP/array.json"
+expect_fail
+stderr_has "top level: expected a JSON object, got array"
+
+# --- train: data and model/data mismatch -----------------------------------------------------------
+mkdir "$TMP/empty-data"
+run "train with --data pointing to an empty directory" train "$ZOO/mlp_fmnist.json" --data "$TMP/empty-data"
+expect_fail
+stderr_has "$TMP/empty-data/train-images-idx3-ubyte"
+stderr_has "dataset-fashion-mnist"
+
+cat >"$TMP/in100.json" <<'JSON'
+{"format": "pcgrid-model", "version": 1, "vertices": [
+  {"name": "x", "op": "input", "shape": [100]},
+  {"name": "out", "op": "dense", "parents": ["x"], "units": 10, "loss": "softmax_ce"}
+]}
+JSON
+if [ -e "$DATA/train-images-idx3-ubyte.gz" ] || [ -e "$DATA/train-images-idx3-ubyte" ]; then
+  run "train a model whose input is not 784 elements" train "$TMP/in100.json" --train-samples 10 --test-samples 10
+  expect_fail
+  stderr_has "input vertex 'x' has 100 elements"
+  stderr_has "28x28 = 784 pixels"
+else
+  echo "skip: train a model whose input is not 784 elements (no Fashion-MNIST in $DATA)"
+fi
+
+# --- train: bad options (checked before any data is read) ------------------------------------------
+run "train --epochs 0" train "$ZOO/mlp_fmnist.json" --epochs 0
+expect_fail
+stderr_has "--epochs"
+
+run "train --engine nonsense" train "$ZOO/mlp_fmnist.json" --engine nonsense
+expect_fail
+stderr_has "--engine"
+stderr_has "nonsense"
+
+# --- success paths ---------------------------------------------------------------------------------
+run "--version" --version
+expect_ok
+grep -qE '^pcgrid [0-9]+\.[0-9]+' "$OUT" || fail "stdout is not 'pcgrid X.Y...'"
+
+run "--help" --help
+expect_ok
+stdout_has "inspect"
+stdout_has "train"
+
+run "inspect (table)" inspect "$ZOO/mlp_fmnist.json"
+expect_ok
+grep -qE '^[0-9]+ vertices, [0-9]+ parameters, [0-9]+ MACs per forward pass$' "$OUT" || fail "no summary line"
+
+run "inspect --json" inspect --json "$ZOO/cnn_fmnist.json"
+expect_ok
+python3 -c 'import json,sys; json.load(sys.stdin)' <"$OUT" || fail "inspect --json did not print valid JSON"
+python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["model"] == "cnn-fmnist", j["model"]
+assert isinstance(j["forward_macs"], int) and j["forward_macs"] > 0
+shapes = {v["name"]: v["shape"] for v in j["vertices"]}
+assert shapes["c1"] == [8, 14, 14] and shapes["c2"] == [16, 7, 7], shapes
+' <"$OUT" || fail "inspect --json output lacks the expected content"
+
+for f in "$ZOO"/*.json; do
+  run "inspect zoo model $(basename "$f")" inspect "$f"
+  expect_ok
+  stdout_has "[output, loss softmax_ce]"
+done
+
+echo "all $NCASES CLI cases passed"
+exit 0
