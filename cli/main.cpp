@@ -174,6 +174,19 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   tr->add_flag("--json", to.json, "Print one machine-readable JSON object instead of tables");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* sc : app.get_subcommands({})) {
+      known = known || sc->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sc->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "pcgrid: error: unknown subcommand '{}' (expected one of: {}; see pcgrid --help)\n", argv[1],
+                 names);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -117,10 +117,11 @@ class GraphGen {
   const T& pick(const std::vector<T>& c) { return c[rng_.below(c.size())]; }
 
   Act pick_act(Range z) {
-    if (z != Range::Any && chance(0.3)) return Act::Tan;
     if (z == Range::Pos && !tame_ && chance(0.5)) return Act::Sqrt;
-    static const std::vector<Act> k = {Act::Identity, Act::Relu, Act::LeakyRelu, Act::Tanh,
-                                       Act::Sigmoid,  Act::HardTanh, Act::Sin,     Act::Square};
+    if (z != Range::Any && chance(0.3)) return Act::Tan;
+    // sigmoid twice: its outputs are where sqrt may go
+    static const std::vector<Act> k = {Act::Identity, Act::Relu, Act::LeakyRelu, Act::Tanh,  Act::Sigmoid,
+                                       Act::Sigmoid,  Act::HardTanh, Act::Sin,   Act::Square};
     for (;;) {
       const Act a = pick(k);
       if (!(tame_ && z == Range::Any && a == Act::Square)) return a;
@@ -225,8 +226,19 @@ class GraphGen {
       v.kernel = vs_[o].kernel;
       v.bias = vs_[o].bias;
     }
+    // geometries of convs on inputs of this spatial size: reusing one gives equal output shapes, which add,
+    // mul and 3-D concat need
+    std::vector<size_t> same;
+    for (size_t q = 0; q < vs_.size(); ++q)
+      if (vs_[q].op == OpKind::Conv2d) {
+        const Shape& t = shape(std::stoul(vs_[q].parents[0].substr(1)));
+        if (t[1] == s[1] && t[2] == s[2] && (!tie || vs_[q].kernel == v.kernel)) same.push_back(q);
+      }
+    const bool reuse = !same.empty() && chance(0.5);
+    const size_t model = reuse ? pick(same) : 0;
     for (int attempt = 0; attempt < 40; ++attempt) {
-      const int64_t k = tie ? v.kernel : between(1, 3), st = between(1, 2), pd = between(0, 1);
+      const int64_t k = tie ? v.kernel : reuse ? vs_[model].kernel : between(1, 3);
+      const int64_t st = reuse ? vs_[model].stride : between(1, 2), pd = reuse ? vs_[model].padding : between(0, 1);
       const int64_t co = tie ? v.channels : between(1, 3);
       if (s[1] + 2 * pd < k || s[2] + 2 * pd < k) continue;
       const int64_t ho = (s[1] + 2 * pd - k) / st + 1, wo = (s[2] + 2 * pd - k) / st + 1;
@@ -248,7 +260,7 @@ class GraphGen {
     std::vector<size_t> pos;  // sigmoid outputs and the like: the only place sqrt may go
     for (size_t i = 0; i < vs_.size(); ++i)
       if (range_[i] == Range::Pos) pos.push_back(i);
-    const size_t par = !pos.empty() && chance(0.3) ? pick_parent(pos) : pick_parent(all());
+    const size_t par = !pos.empty() && chance(0.5) ? pick_parent(pos) : pick_parent(all());
     Vertex v;
     v.op = OpKind::Activation;
     v.parents = {name(par)};
@@ -418,7 +430,8 @@ class GraphGen {
       }
     }
     out.shape = {nout};
-    out.act = chance(0.3) ? pick_act(Range::Any) : Act::Identity;
+    // smooth output activations: a relu output that is off for the whole batch would zero every gradient
+    out.act = chance(0.3) ? pick(std::vector<Act>{Act::Tanh, Act::Sigmoid, Act::Sin}) : Act::Identity;
     out.loss = loss;
     push(std::move(out), Range::Any);
   }
@@ -717,18 +730,24 @@ TEST_CASE("backprop matches finite differences on random graphs", "[gradients]")
 TEST_CASE("fixed-prediction PC weight gradients equal backprop", "[gradients]") {
   const int kGraphs = 100;
   Coverage cov;
+  int used = 0, skipped = 0;
   double worst_cos1 = 1, worst_diff = 0, worst_eps = 0, worst_in = 0, worst_cos01 = 1;
-  for (uint64_t seed = 2001; seed < 2001 + kGraphs; ++seed) {
+  for (uint64_t seed = 2001; used < kGraphs; ++seed) {
+    REQUIRE(seed < 2001 + 2 * kGraphs);
     const Problem pr = make_problem(seed);
     const Graph& g = pr.g;
-    cov.add(g);
-    INFO("seed " << seed << "\n" << describe(g));
     State bs;
     Grads bg;
     backprop(g, pr.p, pr.B, pr.inputs(), pr.target.data(), bs, bg);
     const std::vector<double> b = flat(bg);
     const double bn = norm(b);
-    REQUIRE(bn > 0);
+    if (bn == 0) {  // every parameter behind dead relus / saturated hard_tanhs: nothing to compare
+      ++skipped;
+      continue;
+    }
+    ++used;
+    cov.add(g);
+    INFO("seed " << seed << "\n" << describe(g));
 
     // η_v = 1: under fixed predictions each step sets ε_i to the back-projection of the children's errors,
     // so after (depth) steps the errors are exact; #vertices + 2 steps is more than enough.
@@ -771,9 +790,9 @@ TEST_CASE("fixed-prediction PC weight gradients equal backprop", "[gradients]") 
     CHECK(c01 > 0.999999);
   }
   if (verbose())
-    std::printf("[gradients] fixed-prediction PC: %d graphs; eta 1: worst 1-cos %.3g, max|diff|/norm %.3g, "
-                "eps %.3g, in_grad %.3g; eta 0.1 x 300: worst 1-cos %.3g\n",
-                kGraphs, 1 - worst_cos1, worst_diff, worst_eps, worst_in, 1 - worst_cos01);
+    std::printf("[gradients] fixed-prediction PC: %d graphs (%d skipped, zero gradient); eta 1: worst 1-cos %.3g, "
+                "max|diff|/norm %.3g, eps %.3g, in_grad %.3g; eta 0.1 x 300: worst 1-cos %.3g\n",
+                used, skipped, 1 - worst_cos1, worst_diff, worst_eps, worst_in, 1 - worst_cos01);
   INFO("not exercised:" << cov.missing());
   CHECK(cov.missing().empty());
 }
