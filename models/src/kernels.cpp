@@ -84,7 +84,8 @@ void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std:
       const int64_t m = g.size_of(g.parents(i)[0]);
       const double* W = p.w[o].data();  // [n × m]
       mac_count() += uint64_t(B * n * m);
-      std::vector<double> Wt(size_t(m * n));
+      thread_local std::vector<double> Wt;  // reused: a fresh multi-MB buffer per call costs page faults
+      Wt.resize(size_t(m * n));
       for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < m; ++c) Wt[c * n + r] = W[r * m + c];
       for (int b = 0; b < B; ++b) {
@@ -178,7 +179,7 @@ void vertex_vjp(const Graph& g, const Params& p, size_t i, int B, const std::vec
   const int64_t n = g.size_of(i);
   const size_t o = g.param_owner(i);
   // gz = gy ⊙ act'(z)
-  std::vector<double> gzbuf;
+  thread_local std::vector<double> gzbuf;
   const double* gz = gy;
   if (v.act != Act::Identity) {
     gzbuf.resize(size_t(n * B));

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the project with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan and runs the whole
+# test suite there. Any sanitizer report fails the run (UBSan does not recover; ASan aborts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BUILD_DIR=build-asan
+./scripts/build.sh -DPCGRID_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cd build-asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest -j "$(nproc)" --output-on-failure
