@@ -2,7 +2,9 @@
 #include "progress.hpp"
 
 #include "pcgrid/dataset.hpp"
+#include "pcgrid/arch.hpp"
 #include "pcgrid/graph.hpp"
+#include "pcgrid/mapping.hpp"
 #include "pcgrid/reference.hpp"
 #include "pcgrid/train.hpp"
 #include "pcgrid/version.hpp"
@@ -11,7 +13,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -131,6 +137,59 @@ int run_train(TrainOpts& o) {
   return 0;
 }
 
+struct MapOpts {
+  std::string model, arch, out, svg;
+  PlaceConfig place;
+  bool json = false, force = false;
+};
+
+// Writes `text` to `path` through a temporary file and a rename, so an interrupted run never leaves a
+// truncated file; refuses to replace an existing file unless `force`.
+void write_output(const std::string& path, const std::string& text, bool force) {
+  namespace fs = std::filesystem;
+  if (!force && fs::exists(path))
+    throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw MapError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    f << text;
+    f.flush();
+    if (!f) throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw MapError(fmt::format("{}: cannot write: {}", path, ec.message()));
+}
+
+int run_map(const MapOpts& o) {
+  const Arch a = o.arch.empty() ? default_arch() : load_arch(o.arch);
+  Mapping m = map_model(o.model, a, o.place);
+  const std::string out = o.out.empty() ? std::filesystem::path(o.model).stem().string() + ".mapping.json" : o.out;
+  std::string svg = o.svg;
+  if (svg.empty()) {
+    svg = out;
+    const std::string ext = ".json";
+    if (svg.size() > ext.size() && svg.compare(svg.size() - ext.size(), ext.size(), ext) == 0)
+      svg.erase(svg.size() - ext.size());
+    svg += ".svg";
+  }
+  write_output(out, mapping_to_json(m), o.force);
+  write_output(svg, mapping_svg(m), o.force);
+  if (o.json) {
+    json j = json::parse(mapping_to_json(m))["stats"];
+    j["mapping_file"] = out;
+    j["svg_file"] = svg;
+    j["strategy"] = o.place.strategy;
+    j["slices"] = m.slices.size();
+    fmt::print("{}\n", j.dump());
+  } else {
+    fmt::print("{}", mapping_summary(m));
+    fmt::print("wrote {} and {}\n", out, svg);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,6 +233,26 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   tr->add_flag("--json", to.json, "Print one machine-readable JSON object instead of tables");
 
+  MapOpts mo;
+  std::string strategies;
+  for (const auto& [n, p] : placers()) strategies += fmt::format("\n  {:<9} {}", n, p->help());
+  auto* mp = app.add_subcommand("map", "Slice, place and route a model onto a grid of cores; write a mapping file and an SVG");
+  mp->add_option("MODEL", mo.model, "Model file (JSON, docs/model-format.md)")->required();
+  mp->add_option("--arch", mo.arch, "Architecture file (JSON, docs/arch-format.md); default: built-in defaults (arch/default.json)");
+  mp->add_option("-o,--output", mo.out, "Mapping file to write (default: MODEL-stem.mapping.json)");
+  mp->add_option("--svg", mo.svg, "SVG picture to write (default: the mapping file name with .svg)");
+  mp->add_option("--strategy", mo.place.strategy, "Placement strategy:" + strategies)->capture_default_str();
+  mp->add_option("--seed", mo.place.seed, "Seed of the placement strategy")->capture_default_str();
+  mp->add_option("--balance-slack", mo.place.balance_slack,
+                 "A core may carry at most max(largest slice, (1+slack) x mean) MACs")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  mp->add_option("--effort", mo.place.effort, "Annealing effort (scales the number of moves)")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  mp->add_flag("--force", mo.force, "Overwrite existing output files");
+  mp->add_flag("--json", mo.json, "Print the statistics as one JSON object");
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;
@@ -192,10 +271,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+
   try {
     if (*ins) return run_inspect(io);
+    if (*mp) return run_map(mo);
     if (*tr) return run_train(to);
   } catch (const ModelError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const MapError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const ArchError& e) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
   } catch (const DataError& e) {

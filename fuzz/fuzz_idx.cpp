@@ -126,8 +126,8 @@ void check_set(const pcgrid::ImageSet& s, const char* how) {
 }
 
 bool same(const pcgrid::ImageSet& a, const pcgrid::ImageSet& b) {
-  return a.count == b.count && a.rows == b.rows && a.cols == b.cols && a.images == b.images &&
-         a.labels == b.labels && a.num_classes == b.num_classes;
+  return a.count == b.count && a.rows == b.rows && a.cols == b.cols && a.images == b.images && a.labels == b.labels &&
+         a.num_classes == b.num_classes;
 }
 
 }  // namespace
@@ -170,9 +170,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write_file(gi, zi.data(), zi.size());
   write_file(gl, zl.data(), zl.size());
   const std::optional<pcgrid::ImageSet> packed = load(gi, gl);
-  check(packed.has_value() == plain.has_value(),
-        packed ? "gzip: compressed files load but the plain ones do not"
-               : "gzip: plain files load but the compressed ones do not");
+  check(packed.has_value() == plain.has_value(), packed ? "gzip: compressed files load but the plain ones do not"
+                                                        : "gzip: plain files load but the compressed ones do not");
   if (packed) check(same(*packed, *plain), "gzip: compressed files load to a different set than the plain ones");
 
   // 3. the fuzzed bytes themselves as gzip files

@@ -35,6 +35,8 @@ command -v clang++ >/dev/null || {
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPCGRID_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+else
+  cmake "$BUILD" -DPCGRID_FUZZ=ON >/dev/null  # e.g. after a reconfigure without it
 fi
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j "$JOBS" --target $TARGETS
@@ -58,7 +60,7 @@ for t in $TARGETS; do
   start=$(date +%s.%N)
   rc=0
   # shellcheck disable=SC2086
-  "$BUILD/$t" "$corpus" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" -timeout=5 -rss_limit_mb=2048 \
+  "$BUILD/fuzz/$t" "$corpus" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" -timeout=5 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1 || rc=$?
   end=$(date +%s.%N)
 
@@ -79,6 +81,7 @@ for t in $TARGETS; do
   if [ "$findings" -gt 0 ]; then
     status=1
     echo "fuzz: $t: $findings new artifact(s) in $artifacts (log: $log):" >&2
+    # shellcheck disable=SC2001
     sed 's/^/  /' <<<"$new_artifacts" >&2
     grep -E '^==[0-9]+==ERROR|^SUMMARY|runtime error|invariant broken|uncaught exception|terminate called' "$log" \
       | head -n 5 >&2 || true

@@ -66,6 +66,12 @@ Graph parse_model(const std::string& text, const std::string& origin) {
     auto p = msg.find("syntax error");
     throw ModelError(fmt::format("{}: {}: invalid JSON: {}", origin, line_col(text, e.byte ? e.byte - 1 : 0),
                                  p == std::string::npos ? msg : msg.substr(p)));
+  } catch (const json::exception& e) {
+    // Not a syntax error but still a bad document, e.g. out_of_range.406 "number overflow parsing '1e400'"
+    // (a number beyond double range); nlohmann reports no position for these. Found by fuzz/fuzz_model.
+    std::string msg = e.what();
+    auto p = msg.find("] ");
+    throw ModelError(fmt::format("{}: invalid JSON: {}", origin, p == std::string::npos ? msg : msg.substr(p + 2)));
   }
   Reader r{origin, "top level"};
   if (!doc.is_object()) r.fail(fmt::format("expected a JSON object, got {}", type_name(doc)));
