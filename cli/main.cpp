@@ -251,6 +251,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
   mp->add_flag("--force", mo.force, "Overwrite existing output files");
+  mp->add_flag_callback(
+      "--help-arch",
+      [] {
+        fmt::print("{}", arch_keys_help());
+        throw CLI::Success();
+      },
+      "List every architecture-file key with its default, unit and meaning, and exit");
   mp->add_flag("--json", mo.json, "Print the statistics as one JSON object");
 
   if (argc > 1 && argv[1][0] != '-') {

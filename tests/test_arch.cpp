@@ -169,11 +169,29 @@ TEST_CASE("fault lists: usable, router_alive, link_alive", "[arch]") {
 
 TEST_CASE("arch_keys_help lists every key with its default", "[arch]") {
   std::string h = arch_keys_help();
-  for (const char* k : {"format", "version", "name", "grid.width", "grid.height", "core.sram_words",
-                        "core.neuron_slots", "core.mac_lanes", "router.buffer_depth", "router.flit_bits",
-                        "router.link_latency", "clock_mhz", "host.x", "host.y", "energy_pj.mac", "energy_pj.sram_read",
-                        "energy_pj.sram_write", "energy_pj.reg_access", "energy_pj.flit_hop", "dead_cores",
-                        "dead_routers", "dead_links", "reserved_cores"})
+  for (const char* k : {"format",
+                        "version",
+                        "name",
+                        "grid.width",
+                        "grid.height",
+                        "core.sram_words",
+                        "core.neuron_slots",
+                        "core.mac_lanes",
+                        "router.buffer_depth",
+                        "router.flit_bits",
+                        "router.link_latency",
+                        "clock_mhz",
+                        "host.x",
+                        "host.y",
+                        "energy_pj.mac",
+                        "energy_pj.sram_read",
+                        "energy_pj.sram_write",
+                        "energy_pj.reg_access",
+                        "energy_pj.flit_hop",
+                        "dead_cores",
+                        "dead_routers",
+                        "dead_links",
+                        "reserved_cores"})
     REQUIRE_THAT(h, Contains(k));
   REQUIRE_THAT(h, Contains("16384"));
   REQUIRE_THAT(h, Contains("16|32|64|128"));
@@ -276,9 +294,11 @@ TEST_CASE("bad arch: host must be inside the grid, on its edge, on a live router
                       Contains("arch.json: key 'host': (8, 0) is outside the 8x8 grid (x in 0..7, y in 0..7)"));
   REQUIRE_THROWS_WITH(parse(doc(R"("grid": {"width": 4, "height": 4}, "host": {"x": 0, "y": 4})")),
                       Contains("key 'host': (0, 4) is outside the 4x4 grid"));
-  REQUIRE_THROWS_WITH(parse(doc(R"("host": {"x": 3, "y": 3})")),
-                      Contains("key 'host': (3, 3) is not on the edge of the 8x8 grid (need x = 0 or 7, or y = 0 or 7)"));
-  REQUIRE_THROWS_WITH(parse(doc(R"("host": {"x": -1})")), Contains("key 'host.x': expected an integer in 0..255, got -1"));
+  REQUIRE_THROWS_WITH(
+      parse(doc(R"("host": {"x": 3, "y": 3})")),
+      Contains("key 'host': (3, 3) is not on the edge of the 8x8 grid (need x = 0 or 7, or y = 0 or 7)"));
+  REQUIRE_THROWS_WITH(parse(doc(R"("host": {"x": -1})")),
+                      Contains("key 'host.x': expected an integer in 0..255, got -1"));
   REQUIRE_THROWS_WITH(parse(doc(R"("host": {"x": 7, "y": 4}, "dead_routers": [[1, 1], [7, 4]])")),
                       Contains("key 'host': the host router (7, 4) is dead (dead_routers[1])"));
   // Every edge is fine.

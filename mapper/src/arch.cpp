@@ -49,8 +49,8 @@ enum class Kind {
   Links,   // list of [[x1, y1], [x2, y2]] joining 4-neighbours
 };
 
-using Field = std::variant<std::monostate, std::string*, int*, int64_t*, double*, std::vector<Coord>*,
-                           std::vector<Link>*>;
+using Field =
+    std::variant<std::monostate, std::string*, int*, int64_t*, double*, std::vector<Coord>*, std::vector<Link>*>;
 using FieldOf = Field (*)(Arch&);
 
 struct Param {
@@ -74,8 +74,7 @@ Param fixed_text(const char* key, const char* value, const char* description) {
   return {key, Kind::Fixed, "", value, 0, 0, 0, 0, {}, 0, 0, false, description, "required", nullptr};
 }
 Param fixed_int(const char* key, int64_t value, const char* description) {
-  return {key, Kind::Fixed, "", nullptr, value, 0, value, value, {}, 0, 0, false, description, "required",
-          nullptr};
+  return {key, Kind::Fixed, "", nullptr, value, 0, value, value, {}, 0, 0, false, description, "required", nullptr};
 }
 Param text(const char* key, const char* default_text, const char* description, const char* source, FieldOf f) {
   return {key, Kind::Text, "", default_text, 0, 0, 0, 0, {}, 0, 0, false, description, source, f};
@@ -84,8 +83,8 @@ Param integer(const char* key, int64_t dflt, int64_t lo, int64_t hi, const char*
               const char* source, FieldOf f, std::vector<int64_t> choices = {}) {
   return {key, Kind::Int, unit, nullptr, dflt, 0, lo, hi, std::move(choices), 0, 0, false, description, source, f};
 }
-Param real(const char* key, double dflt, double lo, bool lo_open, double hi, const char* unit,
-           const char* description, const char* source, FieldOf f) {
+Param real(const char* key, double dflt, double lo, bool lo_open, double hi, const char* unit, const char* description,
+           const char* source, FieldOf f) {
   return {key, Kind::Real, unit, nullptr, 0, dflt, 0, 0, {}, lo, hi, lo_open, description, source, f};
 }
 Param list(const char* key, Kind kind, const char* unit, const char* description, FieldOf f) {
@@ -238,8 +237,7 @@ std::string expected(const Param& p) {
     }
     case Kind::Real:
       if (std::isinf(p.real_hi)) return fmt::format("a finite number >= {}", fmt_real(p.real_lo));
-      return fmt::format("a number in {}{}, {}]", p.real_lo_open ? "(" : "[", fmt_real(p.real_lo),
-                         fmt_real(p.real_hi));
+      return fmt::format("a number in {}{}, {}]", p.real_lo_open ? "(" : "[", fmt_real(p.real_lo), fmt_real(p.real_hi));
     case Kind::Text: return fmt::format("a non-empty string of at most {} characters", kMaxName);
     case Kind::Coords: return "an array of [x, y] core coordinates";
     case Kind::Links: return "an array of [[x1, y1], [x2, y2]] links between neighbouring cores";
@@ -375,8 +373,7 @@ struct Reader {
                                 str(c2)));
       Link canon = c2 < c1 ? Link{c2, c1} : Link{c1, c2};
       auto [it, fresh] = first.emplace(canon, k);
-      if (!fresh)
-        fail(where, fmt::format("link {}-{} is a duplicate of {}[{}]", str(c1), str(c2), p.key, it->second));
+      if (!fresh) fail(where, fmt::format("link {}-{} is a duplicate of {}[{}]", str(c1), str(c2), p.key, it->second));
       out.push_back({c1, c2});
     }
     return out;
@@ -640,7 +637,9 @@ std::string arch_keys_help() {
   for (const Param& p : params()) {
     std::string dflt;
     switch (p.kind) {
-      case Kind::Fixed: dflt = p.default_text ? fmt::format("\"{}\"", p.default_text) : std::to_string(p.default_int); break;
+      case Kind::Fixed:
+        dflt = p.default_text ? fmt::format("\"{}\"", p.default_text) : std::to_string(p.default_int);
+        break;
       case Kind::Text: dflt = fmt::format("<{}>", p.default_text); break;
       case Kind::Int: dflt = std::to_string(p.default_int); break;
       case Kind::Real: dflt = fmt_real(p.default_real); break;

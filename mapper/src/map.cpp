@@ -164,7 +164,26 @@ Mapping map_graph(const Graph& g, const std::string& model_json, const Arch& a, 
   m.slices = slice_graph(g, a);
   m.flows = slice_flows(g, m.slices, a.flit_bits);
   PlaceProblem p = make_problem(g, m.slices, m.flows, m.arch, c.balance_slack);
-  m.core_of = it->second->place(p, c);
+  try {
+    m.core_of = it->second->place(p, c);
+  } catch (const MapError& e) {
+    // Suggest the smallest square grid (same cores, no faults) on which the fast strategy succeeds.
+    for (int k = 1; k <= 256; ++k) {
+      if (k * k < int(p.cores.size()) || k * k < a.width * a.height) continue;
+      Arch b = a;
+      b.width = b.height = k;
+      b.dead_cores.clear(), b.dead_routers.clear(), b.dead_links.clear(), b.reserved_cores.clear();
+      b.host = {0, 0};
+      try {
+        PlaceProblem q = make_problem(g, m.slices, m.flows, b, c.balance_slack);
+        placers().at("greedy")->place(q, c);
+        throw MapError(fmt::format("{}; the smallest square grid of these cores that fits is {}x{}", e.what(), k, k));
+      } catch (const MapError& again) {
+        if (std::string(again.what()).find("smallest square grid") != std::string::npos) throw;
+      }
+    }
+    throw MapError(fmt::format("{}; no square grid up to 256x256 fits", e.what()));
+  }
 
   route_and_measure(m, int(p.cores.size()));
   m.stats.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
