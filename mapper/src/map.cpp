@@ -167,7 +167,7 @@ Mapping map_graph(const Graph& g, const std::string& model_json, const Arch& a, 
   try {
     m.core_of = it->second->place(p, c);
   } catch (const MapError& e) {
-    // Suggest the smallest square grid (same cores, no faults) on which the fast strategy succeeds.
+    // Suggest the smallest square grid (same cores, no faults) on which the requested strategy succeeds.
     for (int k = 1; k <= 256; ++k) {
       if (k * k < int(p.cores.size()) || k * k < a.width * a.height) continue;
       Arch b = a;
@@ -176,7 +176,7 @@ Mapping map_graph(const Graph& g, const std::string& model_json, const Arch& a, 
       b.host = {0, 0};
       try {
         PlaceProblem q = make_problem(g, m.slices, m.flows, b, c.balance_slack);
-        placers().at("greedy")->place(q, c);
+        it->second->place(q, c);
         throw MapError(fmt::format("{}; the smallest square grid of these cores that fits is {}x{}", e.what(), k, k));
       } catch (const MapError& again) {
         if (std::string(again.what()).find("smallest square grid") != std::string::npos) throw;
@@ -318,6 +318,18 @@ Mapping load_mapping(const std::string& path) {
     if (!rows.is_array() || rows.size() != 2 || rows[0] != m.slices[k].row_lo || rows[1] != m.slices[k].row_hi)
       throw MapError(fmt::format("{}: slices[{}].rows does not match the slicing of the model", path, k));
     m.core_of.push_back(a.id(cc));
+  }
+  // Capacities: an edited placement must not overfill a core.
+  std::vector<int64_t> sram(size_t(a.cores()), 0), slots(sram);
+  for (size_t k = 0; k < m.slices.size(); ++k) {
+    const size_t core = size_t(m.core_of[k]);
+    sram[core] += m.slices[k].sram_words;
+    slots[core] += m.slices[k].slots;
+    if (sram[core] > a.sram_words || slots[core] > a.neuron_slots)
+      throw MapError(fmt::format("{}: slices[{}] overfills core {}: its slices need {} weight SRAM words and {} "
+                                 "neuron slots, a core has {} and {}",
+                                 path, k, coord_str(a.at(int(core))), sram[core], slots[core], a.sram_words,
+                                 a.neuron_slots));
   }
   int usable = 0;
   for (int c = 0; c < a.cores(); ++c) usable += a.usable(a.at(c));
