@@ -2,15 +2,20 @@
 // (docs/benchmarks-mapper.md). Each measurement is one JSON line on stdout.
 //
 //   pcgrid_bench_mapper [compare] [--grids 6x6,8x8,12x12,16x16] [--repeats 5] [--models DIR]
+//                       [--scotch-quality] [--scotch-balance 0.05]
 //       every zoo model × grid: slices, flit-hops per relaxation step and placement time (median of R runs)
-//       of rowmajor, greedy, anneal, Scotch (SCOTCH_graphMap on SCOTCH_archMesh2) and Scotch followed by a
-//       capacity repair; then one summary line (geometric-mean flit-hop ratios vs scotch+repair, cases
-//       where anneal is worse than Scotch, the worst case).
-//   pcgrid_bench_mapper scaling [--grid 32x32] [--repeats 3]
-//       generated MLPs of growing size (about 1×, 4×, 16× the slices of the smallest): placement time of
+//       of rowmajor, greedy, anneal (pcgrid's placers), scotch (SCOTCH_graphMap onto SCOTCH_archMesh2 of the
+//       whole grid), scotch+repair (the same, then a capacity repair), and scotch-best / scotch-best+repair
+//       (the best of several Scotch strategies × target sub-meshes, raw and repaired); then one summary
+//       line (geometric-mean flit-hop ratios vs scotch+repair and vs scotch-best+repair, cases where
+//       anneal is worse, worst cases). A (model, grid) that does not fit gives one "skipped" line.
+//   pcgrid_bench_mapper scaling [--scaling-grid 40x40] [--scaling-repeats 3]   (or: pcgrid_bench_mapper --scaling)
+//       generated MLPs of growing size (1×, 4×, 16×, 64× the slices of the smallest): placement time of
 //       greedy and anneal, and the time ratio per 4× slices.
-//   pcgrid_bench_mapper default
+//   pcgrid_bench_mapper default [--model M] [--repeats 5]
 //       map_graph of models/zoo/mlp_fmnist.json on default_arch() with the default PlaceConfig, median of R.
+//   pcgrid_bench_mapper all
+//       compare, scaling and default in one run.
 //
 // The placement problem is built exactly as map_graph builds it (slice_graph, slice_flows, make_problem);
 // map_seconds of a strategy is the time of the placement step alone (slicing and flows are common to all).
@@ -18,8 +23,8 @@
 #include "pcgrid/graph.hpp"
 #include "pcgrid/mapping.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <stdint.h>
@@ -55,17 +60,26 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Runs `f` `repeats` times; returns the last result and the median wall time.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// Runs `f` `repeats` times; returns the last result, the median wall time and the median process CPU time
+// (less disturbed than wall time when other jobs share the machine).
 template <class F>
 auto timed(int repeats, F&& f) {
-  std::vector<double> t;
+  std::vector<double> t, cpu;
   decltype(f()) r{};
   for (int k = 0; k < std::max(1, repeats); ++k) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = process_cpu_seconds();
     r = f();
+    cpu.push_back(process_cpu_seconds() - c0);
     t.push_back(seconds_since(t0));
   }
-  return std::make_pair(r, median(t));
+  return std::make_tuple(r, median(t), median(cpu));
 }
 
 // Per-core loads of a placement, and how many cores exceed weight SRAM, neuron slots or the balance bound.
@@ -88,8 +102,9 @@ int overloaded_cores(const PlaceProblem& p, const std::vector<int>& at) {
 // flits per relaxation step (both directions). Scotch minimises Σ edge weight × mesh distance — the same
 // flit-hop objective — subject to its own load balance, without knowing our per-core capacities.
 struct ScotchOptions {
-  bool quality = false;     // SCOTCH_stratGraphMapBuild(SCOTCH_STRATQUALITY, …) instead of the default strategy
-  double balance = 0.05;    // imbalance ratio for the built strategy
+  bool quality = false;       // SCOTCH_stratGraphMapBuild(SCOTCH_STRATQUALITY, …) instead of the default strategy
+  double balance = 0.05;      // imbalance ratio for the built strategy
+  bool sram_weights = false;  // vertex weight = weight SRAM words instead of MACs
 };
 
 // Maps onto the sw × sh sub-mesh in the grid's corner (0,0) (the whole grid when sw, sh = width, height).
@@ -104,13 +119,14 @@ std::vector<int> scotch_map(const PlaceProblem& p, const ScotchOptions& o, int s
     adj[size_t(b)].push_back({a, w});
   }
   std::vector<SCOTCH_Num> verttab, velotab, edgetab, edlotab;
+  const std::vector<int64_t>& vw = o.sram_weights ? p.sram : p.macs;
   int64_t maxmacs = 1;
-  for (int64_t m : p.macs) maxmacs = std::max(maxmacs, m);
+  for (int64_t m : vw) maxmacs = std::max(maxmacs, m);
   // Keep vertex weights in range (SCOTCH_Num is 32-bit) while preserving proportions.
   const int64_t scale = std::max<int64_t>(1, maxmacs / 1000000);
   for (SCOTCH_Num v = 0; v < n; ++v) {
     verttab.push_back(SCOTCH_Num(edgetab.size()));
-    velotab.push_back(SCOTCH_Num(std::max<int64_t>(1, p.macs[size_t(v)] / scale)));
+    velotab.push_back(SCOTCH_Num(std::max<int64_t>(1, vw[size_t(v)] / scale)));
     for (auto [t, w] : adj[size_t(v)]) edgetab.push_back(t), edlotab.push_back(w);
   }
   verttab.push_back(SCOTCH_Num(edgetab.size()));
@@ -127,8 +143,7 @@ std::vector<int> scotch_map(const PlaceProblem& p, const ScotchOptions& o, int s
   SCOTCH_archInit(&arch);
   if (SCOTCH_archMesh2(&arch, sw, sh) != 0) throw std::runtime_error("SCOTCH_archMesh2 failed");
   SCOTCH_stratInit(&strat);
-  if (o.quality &&
-      SCOTCH_stratGraphMapBuild(&strat, SCOTCH_STRATQUALITY, SCOTCH_Num(sw * sh), o.balance) != 0)
+  if (o.quality && SCOTCH_stratGraphMapBuild(&strat, SCOTCH_STRATQUALITY, SCOTCH_Num(sw * sh), o.balance) != 0)
     throw std::runtime_error("SCOTCH_stratGraphMapBuild failed");
   std::vector<SCOTCH_Num> part(size_t(n), 0);
   const int rc = SCOTCH_graphMap(&g, &arch, &strat, part.data());
@@ -143,9 +158,12 @@ std::vector<int> scotch_map(const PlaceProblem& p, const ScotchOptions& o, int s
 }
 
 // Capacity repair: on every overloaded core keep the slices that fit (largest SRAM first) and move the
-// others, one by one, to the nearest core with room (ties: fewest added flit-hops, then lowest id). Returns
+// others, one by one, to a core with room: Nearest = the nearest such core (ties: fewest added flit-hops,
+// then lowest id); Cheapest = the one adding the fewest flit-hops (ties: nearest, then lowest id). Returns
 // false if some slice finds no core with room.
-bool repair(const PlaceProblem& p, std::vector<int>& at) {
+enum class Repair { Nearest, Cheapest };
+
+bool repair(const PlaceProblem& p, std::vector<int>& at, Repair mode = Repair::Nearest) {
   const size_t nc = size_t(p.arch->cores()), n = at.size();
   std::vector<int64_t> sram(nc, 0), slots(nc, 0), macs(nc, 0);
   auto fits = [&](size_t s, int c) {
@@ -179,7 +197,9 @@ bool repair(const PlaceProblem& p, std::vector<int>& at) {
       const int d = p.hop(from, c);
       int64_t cost = 0;
       for (auto [t, w] : adj[s]) cost += w * p.hop(c, at[size_t(t)]);
-      if (best < 0 || d < best_d || (d == best_d && cost < best_cost)) best = c, best_d = d, best_cost = cost;
+      const bool better = mode == Repair::Nearest ? (d < best_d || (d == best_d && cost < best_cost))
+                                                  : (cost < best_cost || (cost == best_cost && d < best_d));
+      if (best < 0 || better) best = c, best_d = d, best_cost = cost;
     }
     if (best < 0) return false;
     at[s] = best;
@@ -192,12 +212,16 @@ bool repair(const PlaceProblem& p, std::vector<int>& at) {
 // vertex, so with fewer slices than cores it spreads them over the whole mesh; mapping onto a compact
 // sub-mesh in the grid's corner gives it a fairer chance. "scotch-best" tries every Scotch strategy of
 // kScotchConfigs × every target shape: the whole grid and every sub-mesh sw × sh ≤ the grid with
-// (cores needed by capacity) ≤ sw·sh ≤ max(slices, needed); each result is repaired onto the full grid.
+// (cores needed by capacity) ≤ sw·sh ≤ max(slices, needed); each result is repaired onto the full grid
+// both ways (nearest and cheapest).
 // Raw: the lowest flit-hops of any attempt (feasible or not); repaired: the lowest feasible after repair.
-const std::vector<ScotchOptions> kScotchConfigs = {{false, 0.05}, {true, 0.05}, {true, 0.25}, {true, 1.0}};
+const std::vector<ScotchOptions> kScotchConfigs = {{false, 0.05, false}, {true, 0.05, false}, {true, 0.25, false},
+                                                   {true, 1.0, false},   {false, 0.05, true}, {true, 0.05, true},
+                                                   {true, 0.25, true},   {true, 1.0, true}};
 
 std::string scotch_name(const ScotchOptions& o) {
-  return o.quality ? fmt::format("quality/{}", o.balance) : std::string("default");
+  return (o.quality ? fmt::format("quality/{}", o.balance) : std::string("default")) +
+         (o.sram_weights ? ", SRAM weights" : ", MAC weights");
 }
 
 struct ScotchBest {
@@ -231,9 +255,14 @@ ScotchBest scotch_best(const PlaceProblem& p) {
       const std::string how = fmt::format("{} on {}x{}", scotch_name(o), sw, sh);
       const int64_t c = placement_cost(p, at);
       if (r.raw_cost < 0 || c < r.raw_cost) r.raw_cost = c, r.raw = at, r.raw_how = how;
-      if (!repair(p, at) || overloaded_cores(p, at) != 0) continue;
-      const int64_t rc = placement_cost(p, at);
-      if (r.repaired_cost < 0 || rc < r.repaired_cost) r.repaired_cost = rc, r.repaired = at, r.repaired_how = how;
+      for (Repair mode : {Repair::Nearest, Repair::Cheapest}) {
+        std::vector<int> fixed = at;
+        if (!repair(p, fixed, mode) || overloaded_cores(p, fixed) != 0) continue;
+        const int64_t rc = placement_cost(p, fixed);
+        if (r.repaired_cost < 0 || rc < r.repaired_cost)
+          r.repaired_cost = rc, r.repaired = fixed,
+          r.repaired_how = how + (mode == Repair::Nearest ? ", nearest repair" : ", cheapest repair");
+      }
     }
   return r;
 }
@@ -316,10 +345,11 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         json j = base;
         j["strategy"] = name;
         try {
-          auto [at, t] = timed(repeats, [&] { return placers().at(name)->place(p, cfg); });
+          auto [at, t, cpu] = timed(repeats, [&] { return placers().at(name)->place(p, cfg); });
           const int bad = overloaded_cores(p, at);
           j["flit_hops"] = placement_cost(p, at);
           j["map_seconds"] = t;
+          j["cpu_seconds"] = cpu;
           j["feasible"] = bad == 0;
           if (bad == 0) cs.cost[name] = placement_cost(p, at);
         } catch (const MapError& e) {
@@ -329,7 +359,7 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         fmt::print("{}\n", j.dump());
       }
       // Scotch on the whole grid, raw.
-      auto [sat, st] = timed(repeats, [&] { return scotch_map(p, so); });
+      auto [sat, st, scpu] = timed(repeats, [&] { return scotch_map(p, so); });
       const int bad = overloaded_cores(p, sat);
       cs.scotch_raw = placement_cost(p, sat);
       {
@@ -337,6 +367,7 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         j["strategy"] = "scotch";
         j["flit_hops"] = cs.scotch_raw;
         j["map_seconds"] = st;
+        j["cpu_seconds"] = scpu;
         j["feasible"] = bad == 0;
         j["scotch_feasible"] = bad == 0;
         j["overloaded_cores"] = bad;
@@ -345,7 +376,7 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         if (bad == 0) cs.cost["scotch"] = cs.scotch_raw;
       }
       // Scotch followed by the capacity repair (timed together).
-      auto [rep, rt] = timed(repeats, [&] {
+      auto [rep, rt, rcpu] = timed(repeats, [&] {
         std::vector<int> at = scotch_map(p, so);
         const bool ok = repair(p, at);
         return std::make_pair(ok, at);
@@ -356,6 +387,7 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         const bool ok = rep.first && overloaded_cores(p, rep.second) == 0;
         j["flit_hops"] = placement_cost(p, rep.second);
         j["map_seconds"] = rt;
+        j["cpu_seconds"] = rcpu;
         j["feasible"] = ok;
         int moved = 0;
         for (size_t s = 0; s < sat.size(); ++s) moved += sat[s] != rep.second[s];
@@ -364,13 +396,14 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
         if (ok) cs.cost["scotch+repair"] = placement_cost(p, rep.second);
       }
       // The best of all Scotch strategies and target shapes (the whole search is timed).
-      auto [best, bt] = timed(repeats, [&] { return scotch_best(p); });
+      auto [best, bt, bcpu] = timed(repeats, [&] { return scotch_best(p); });
       {
         json j = base;
         j["strategy"] = "scotch-best";
         const int b = overloaded_cores(p, best.raw);
         j["flit_hops"] = best.raw_cost;
         j["map_seconds"] = bt;
+        j["cpu_seconds"] = bcpu;
         j["feasible"] = b == 0;
         j["scotch_feasible"] = b == 0;
         j["overloaded_cores"] = b;
@@ -390,6 +423,7 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
           cs.cost["scotch-best+repair"] = best.repaired_cost;
         }
         j["map_seconds"] = bt;
+        j["cpu_seconds"] = bcpu;
         j["scotch_runs"] = best.attempts;
         fmt::print("{}\n", j.dump());
       }
@@ -409,7 +443,8 @@ int run_compare(const std::string& models_dir, const std::vector<std::string>& g
     worse_raw += c.scotch_raw >= 0 && an->second > c.scotch_raw;
     worse_best_raw += c.best_raw >= 0 && an->second > c.best_raw;
   }
-  const double gm = vs_rep["anneal"]["geomean_ratio"].get<double>(), gmb = vs_best["anneal"]["geomean_ratio"].get<double>();
+  const double gm = vs_rep["anneal"]["geomean_ratio"].get<double>(),
+               gmb = vs_best["anneal"]["geomean_ratio"].get<double>();
   json j = {{"bench", "mapper_summary"},
             {"cases", cases.size()},
             {"ratio_vs_scotch_repair", vs_rep},
@@ -435,52 +470,74 @@ std::string mlp_json(int hidden, int layers) {
     prev = name;
   }
   v.push_back({{"name", "out"}, {"op", "dense"}, {"parents", {prev}}, {"units", 10}, {"loss", "softmax_ce"}});
-  json m = {{"format", "pcgrid-model"},
-            {"version", 1},
-            {"name", fmt::format("mlp-{}x{}", hidden, layers)},
-            {"vertices", v}};
+  json m = {
+      {"format", "pcgrid-model"}, {"version", 1}, {"name", fmt::format("mlp-{}x{}", hidden, layers)}, {"vertices", v}};
   return m.dump();
 }
 
+// Two families of generated MLPs, at about 1×, 4×, 16× (and 64×) the slices of their smallest member (the
+// Fashion-MNIST MLP, 784-256-256-10, 23 slices on the default core):
+//   deep: 784 → 256 × L → 10, L grows (1×…64×); every slice talks to a bounded number of others.
+//   wide: 784 → W → W → 10, W grows (1×…16×); dense layers connect every slice to every slice of the next
+//         layer, so edges grow about as slices².
+// Each is placed with greedy and anneal (median of `repeats` runs); the summary gives, per family and
+// strategy, the time ratio per step and the exponent b of time ∝ slices^b, and 4^b (time per 4× slices).
 int run_scaling(const std::string& grid, int repeats) {
   int w = 0, h = 0;
   if (!parse_grid(grid, w, h)) throw std::runtime_error("bad grid '" + grid + "' (expected WxH)");
   const Arch a = grid_arch(w, h);
   const PlaceConfig cfg;
-  // Hidden width × depth chosen so the slice counts grow about 4× per step (weights ∝ width² · depth).
-  const std::vector<std::pair<int, int>> sizes = {{256, 2}, {512, 4}, {1024, 8}};
-  std::map<std::string, std::vector<std::pair<int, double>>> series;
-  for (auto [hidden, layers] : sizes) {
-    const Graph g = parse_model(mlp_json(hidden, layers), "generated");
-    const std::vector<Slice> slices = slice_graph(g, a);
-    const std::vector<Flow> flows = slice_flows(g, slices, a.flit_bits);
-    const PlaceProblem p = make_problem(g, slices, flows, a, cfg.balance_slack);
-    for (const char* name : {"greedy", "anneal"}) {
-      auto [at, t] = timed(repeats, [&] { return placers().at(name)->place(p, cfg); });
-      json j = {{"bench", "mapper_scaling"}, {"model", g.name},           {"grid", grid},
-                {"strategy", name},          {"slices", slices.size()},   {"edges", p.edges.size()},
-                {"flit_hops", placement_cost(p, at)}, {"map_seconds", t}, {"feasible", overloaded_cores(p, at) == 0}};
-      fmt::print("{}\n", j.dump());
-      series[name].push_back({int(slices.size()), t});
-    }
-  }
+  auto count_slices = [&](const std::string& text) {
+    return int(slice_graph(parse_model(text, "generated"), a).size());
+  };
+  struct Family {
+    const char* name;
+    std::function<std::string(int)> model;  // parameter → model JSON
+    int first, step;                        // parameter range searched upwards
+    std::vector<int> mults;                 // sizes, in multiples of the smallest member's slices
+  };
+  const std::vector<Family> families = {{"deep", [](int L) { return mlp_json(256, L); }, 2, 1, {1, 4, 16, 64}},
+                                        {"wide", [](int W) { return mlp_json(W, 2); }, 256, 8, {1, 4, 16}}};
   json summary = {{"bench", "mapper_scaling_summary"}, {"grid", grid}};
-  for (const auto& [name, pts] : series) {
-    json steps = json::array();
-    double logk = 0;
-    for (size_t k = 1; k < pts.size(); ++k) {
-      const double sr = double(pts[k].first) / double(pts[k - 1].first), tr = pts[k].second / pts[k - 1].second;
-      // time ratio normalised to exactly 4× slices: exponent b of t ∝ n^b, then 4^b
-      const double b = std::log(tr) / std::log(sr);
-      logk += b;
-      steps.push_back({{"slices", {pts[k - 1].first, pts[k].first}},
-                       {"slice_ratio", sr},
-                       {"time_ratio", tr},
-                       {"exponent", b},
-                       {"time_ratio_per_4x_slices", std::pow(4.0, b)}});
+  for (const Family& f : families) {
+    const int base = count_slices(f.model(f.first));
+    std::map<std::string, std::vector<std::pair<int, double>>> series;
+    int param = f.first;
+    for (int mult : f.mults) {
+      if (int64_t(base) * mult > int64_t(a.cores())) break;                // cannot fit: one slice per core at least
+      while (count_slices(f.model(param)) < base * mult) param += f.step;  // smallest member with ≥ mult × base
+      const Graph g = parse_model(f.model(param), "generated");
+      const std::vector<Slice> slices = slice_graph(g, a);
+      const std::vector<Flow> flows = slice_flows(g, slices, a.flit_bits);
+      const PlaceProblem p = make_problem(g, slices, flows, a, cfg.balance_slack);
+      for (const char* name : {"greedy", "anneal"}) {
+        auto [at, t, cpu] = timed(repeats, [&] { return placers().at(name)->place(p, cfg); });
+        json j = {{"bench", "mapper_scaling"}, {"family", f.name},
+                  {"model", g.name},           {"grid", grid},
+                  {"strategy", name},          {"slices", slices.size()},
+                  {"edges", p.edges.size()},   {"flit_hops", placement_cost(p, at)},
+                  {"map_seconds", t}, {"cpu_seconds", cpu},          {"feasible", overloaded_cores(p, at) == 0}};
+        fmt::print("{}\n", j.dump());
+        series[name].push_back({int(slices.size()), t});
+      }
     }
-    const double b = pts.size() > 1 ? logk / double(pts.size() - 1) : 0;
-    summary[name] = {{"steps", steps}, {"mean_exponent", b}, {"time_ratio_per_4x_slices", std::pow(4.0, b)}};
+    json fam = json::object();
+    for (const auto& [name, pts] : series) {
+      json steps = json::array();
+      for (size_t k = 1; k < pts.size(); ++k) {
+        const double sr = double(pts[k].first) / double(pts[k - 1].first), tr = pts[k].second / pts[k - 1].second;
+        const double b = std::log(tr) / std::log(sr);  // time ∝ slices^b over this step
+        steps.push_back({{"slices", {pts[k - 1].first, pts[k].first}},
+                         {"slice_ratio", sr},
+                         {"time_ratio", tr},
+                         {"exponent", b},
+                         {"time_ratio_per_4x_slices", std::pow(4.0, b)}});
+      }
+      const double sr = double(pts.back().first) / double(pts.front().first);
+      const double b = std::log(pts.back().second / pts.front().second) / std::log(sr);
+      fam[name] = {{"steps", steps}, {"exponent_overall", b}, {"time_ratio_per_4x_slices_overall", std::pow(4.0, b)}};
+    }
+    summary[f.name] = fam;
   }
   fmt::print("{}\n", summary.dump());
   return 0;
@@ -504,11 +561,15 @@ int run_default(const std::string& model, int repeats) {
     m = map_graph(g, text, a, cfg);
     t.push_back(seconds_since(t0));
   }
-  json j = {{"bench", "mapper_default_mlp"}, {"model", g.name},
+  json j = {{"bench", "mapper_default_mlp"},
+            {"model", g.name},
             {"grid", fmt::format("{}x{}", a.width, a.height)},
-            {"strategy", cfg.strategy},     {"slices", m.slices.size()},
-            {"flit_hops", m.stats.flit_hops}, {"repeats", repeats},
-            {"map_seconds", median(t)},     {"max_seconds", *std::max_element(t.begin(), t.end())}};
+            {"strategy", cfg.strategy},
+            {"slices", m.slices.size()},
+            {"flit_hops", m.stats.flit_hops},
+            {"repeats", repeats},
+            {"map_seconds", median(t)},
+            {"max_seconds", *std::max_element(t.begin(), t.end())}};
   fmt::print("{}\n", j.dump());
   return 0;
 }
@@ -523,7 +584,7 @@ int main(int argc, char** argv) {
   std::string models_dir = std::string(PCGRID_SOURCE_DIR) + "/models/zoo";
   std::string default_model = std::string(PCGRID_SOURCE_DIR) + "/models/zoo/mlp_fmnist.json";
   std::vector<std::string> grids = {"6x6", "8x8", "12x12", "16x16"};
-  std::string scaling_grid = "32x32";
+  std::string scaling_grid = "40x40";
   int repeats = 5, scaling_repeats = 3;
   ScotchOptions so;
   bool scaling_flag = false;
@@ -537,7 +598,8 @@ int main(int argc, char** argv) {
     s->add_option("--grids", grids, "Grids WxH")->delimiter(',')->capture_default_str();
     s->add_option("--repeats", repeats, "Timed runs per strategy (median reported)")->capture_default_str();
     s->add_flag("--scotch-quality", so.quality, "Scotch: SCOTCH_stratGraphMapBuild(SCOTCH_STRATQUALITY) strategy");
-    s->add_option("--scotch-balance", so.balance, "Scotch: imbalance ratio of the built strategy")->capture_default_str();
+    s->add_option("--scotch-balance", so.balance, "Scotch: imbalance ratio of the built strategy")
+        ->capture_default_str();
   }
   for (auto* s : {sca, all}) {
     s->add_option("--scaling-grid", scaling_grid, "Grid of the scaling runs")->capture_default_str();

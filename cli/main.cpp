@@ -174,6 +174,9 @@ int run_map(const MapOpts& o) {
       svg.erase(svg.size() - ext.size());
     svg += ".svg";
   }
+  for (const auto& f : {out, svg})
+    if (!o.force && std::filesystem::exists(f))
+      throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", f));
   write_output(out, mapping_to_json(m), o.force);
   write_output(svg, mapping_svg(m), o.force);
   if (o.json) {

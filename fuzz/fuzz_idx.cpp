@@ -56,7 +56,23 @@ struct Scratch {
       const char* t = std::getenv("TMPDIR");
       base = t && *t ? fs::path(t) : fs::temp_directory_path(ec);
     }
-    dir = base / ("pcgrid-fuzz-idx-" + std::to_string(::getpid()));
+    // A process killed by a crash, OOM or timeout leaves its directory behind: sweep those of dead pids.
+    const std::string prefix = "pcgrid-fuzz-idx-";
+    try {
+      for (const auto& e : fs::directory_iterator(base, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string pid = name.substr(prefix.size());
+        if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+            !fs::exists("/proc/" + pid, ec)) {
+          std::error_code ignore;
+          fs::remove_all(e.path(), ignore);
+        }
+      }
+    } catch (const fs::filesystem_error&) {
+      // best effort
+    }
+    dir = base / (prefix + std::to_string(::getpid()));
     fs::create_directories(dir, ec);
     if (ec) finding("cannot create scratch directory " + dir.string() + ": " + ec.message());
   }

@@ -179,7 +179,8 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
                                 p.max_macs_per_core));
   }
   if (m.stats.cores_used != int(used.size()))
-    bad.push_back(fmt::format("stats.cores_used {} but {} distinct cores hold slices", m.stats.cores_used, used.size()));
+    bad.push_back(
+        fmt::format("stats.cores_used {} but {} distinct cores hold slices", m.stats.cores_used, used.size()));
 
   // Groups: slices with the same vertex list. Vertices sharing parameters are one group; every other vertex is
   // a group of its own; every vertex is in exactly one group.
@@ -194,6 +195,7 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
     }
     for (size_t v : vs) ++group_count[v];
     const size_t v0 = vs.front();
+    const std::string gname = g.v(g.has_params(v0) ? g.param_owner(v0) : v0).name;
     int64_t rows = 0, params = 0;
     if (g.has_params(v0)) {
       const size_t owner = g.param_owner(v0);
@@ -225,10 +227,9 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
                                   s->elem_hi, s->row_lo, s->row_hi));
     }
     const std::string why = partition_problem(rr, rows);
-    if (!why.empty()) bad.push_back(fmt::format("rows of the group of '{}': {}", g.v(v0).name, why));
+    if (!why.empty()) bad.push_back(fmt::format("rows of the group of '{}': {}", gname, why));
     if (words != params)
-      bad.push_back(fmt::format("group of '{}' holds {} SRAM words, its parameters are {}", g.v(v0).name, words,
-                                params));
+      bad.push_back(fmt::format("group of '{}' holds {} SRAM words, its parameters are {}", gname, words, params));
   }
   for (size_t v = 0; v < g.size(); ++v)
     if (group_count[v] != 1) bad.push_back(fmt::format("vertex '{}' is in {} groups", g.v(v).name, group_count[v]));
@@ -263,7 +264,8 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
       continue;
     }
     if (path.front() != s || path.back() != d)
-      bad.push_back(fmt::format("flow {} -> {}: path does not join {} and {}", f.src, f.dst, coord_str(s), coord_str(d)));
+      bad.push_back(
+          fmt::format("flow {} -> {}: path does not join {} and {}", f.src, f.dst, coord_str(s), coord_str(d)));
     for (size_t i = 0; i < path.size(); ++i) {
       if (!a.router_alive(path[i]))
         bad.push_back(fmt::format("flow {} -> {} passes dead router {}", f.src, f.dst, coord_str(path[i])));
@@ -317,7 +319,8 @@ TEST_CASE("every zoo model maps correctly on every grid, strategy and fault patt
   for (int n : {6, 8, 12}) {
     std::vector<std::pair<std::string, Arch>> archs{{"healthy", grid(n)}};
     int k = 0;
-    for (const Arch& a : fault_patterns(n, 0x5eed0000u + uint64_t(n), 10)) archs.push_back({fmt::format("faults#{}", k++), a});
+    for (const Arch& a : fault_patterns(n, 0x5eed0000u + uint64_t(n), 10))
+      archs.push_back({fmt::format("faults#{}", k++), a});
     for (const auto& model : models) {
       for (const auto& [label, arch] : archs) {
         std::map<std::string, int64_t> cost;  // placement cost per strategy
@@ -510,9 +513,10 @@ TEST_CASE("a model that does not fit names the resource, the vertex and what is 
     for (const char* strategy : kStrategies) {
       INFO(strategy);
       REQUIRE_THROWS_WITH(map_model(mlp, small, config(strategy)),
-                          Contains("no usable core has room") && Contains("needs at least 17 cores") &&
-                              Contains("the grid has 16 usable") && Contains("smallest square grid") &&
-                              Contains("is 5x5"));
+                          Contains("no usable core has room for vertex 'h") &&
+                              Contains("weight SRAM: the network needs 269322 words") &&
+                              Contains("the 16 usable cores hold 262144 (7178 missing)") &&
+                              Contains("smallest square grid") && Contains("is 5x5"));
       // The suggestion holds: 5x5 fits with the same strategy.
       const Mapping m = map_model(mlp, grid(5), config(strategy));
       CHECK(mapping_problems(m, problem_of(m)) == "");

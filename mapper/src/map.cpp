@@ -120,9 +120,10 @@ void route_and_measure(Mapping& m, int usable) {
 
 PlaceProblem make_problem(const Graph& g, const std::vector<Slice>& s, const std::vector<Flow>& f, const Arch& a,
                           double balance_slack) {
-  (void)g;
   PlaceProblem p;
   p.arch = &a;
+  for (const Slice& x : s)
+    p.slice_names.push_back(fmt::format("vertex '{}' rows [{},{})", g.v(x.vertices[0]).name, x.row_lo, x.row_hi));
   int64_t total_macs = 0, max_macs = 0;
   for (const Slice& x : s) {
     p.sram.push_back(x.sram_words);

@@ -165,5 +165,76 @@ for f in "$ZOO"/*.json; do
   stdout_has "[output, loss softmax_ce]"
 done
 
+# --- map -------------------------------------------------------------------------------------------
+MAPPING=$TMP/mlp.mapping.json
+run "map writes the mapping file and the SVG" map "$ZOO/mlp_fmnist.json" --arch "$SRC/arch/default.json" -o "$MAPPING"
+expect_ok
+[ -s "$MAPPING" ] || fail "no mapping file $MAPPING"
+[ -s "$TMP/mlp.mapping.svg" ] || fail "no SVG $TMP/mlp.mapping.svg next to the mapping file"
+python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["format"] == "pcgrid-mapping" and j["version"] == 1, (j.get("format"), j.get("version"))
+assert len(j["slices"]) > 0 and len(j["flows"]) > 0
+assert isinstance(j["stats"]["flit_hops_per_step"], int)
+' <"$MAPPING" || fail "the mapping file is not valid mapping JSON"
+[ "$(head -c 4 "$TMP/mlp.mapping.svg")" = "<svg" ] || fail "the SVG does not start with <svg"
+stdout_has "wrote $MAPPING and $TMP/mlp.mapping.svg"
+
+run "map --json" map "$ZOO/cnn_fmnist.json" --arch "$SRC/arch/damaged_8x8.json" --strategy greedy -o "$TMP/cnn.json" \
+  --svg "$TMP/cnn-picture.svg" --json
+expect_ok
+python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert isinstance(j["flit_hops_per_step"], int) and j["flit_hops_per_step"] > 0, j.get("flit_hops_per_step")
+assert j["mapping_file"] == sys.argv[1] and j["svg_file"] == sys.argv[2], (j["mapping_file"], j["svg_file"])
+assert j["strategy"] == "greedy"
+' "$TMP/cnn.json" "$TMP/cnn-picture.svg" <"$OUT" || fail "map --json did not print the expected JSON"
+[ -s "$TMP/cnn.json" ] && [ -s "$TMP/cnn-picture.svg" ] || fail "map --json did not write both files"
+
+BEFORE=$(cksum <"$MAPPING")
+run "map onto an existing file without --force" map "$ZOO/rnn_fmnist.json" -o "$MAPPING"
+expect_fail
+stderr_has "$MAPPING: already exists"
+stderr_has "--force"
+[ "$(cksum <"$MAPPING")" = "$BEFORE" ] || fail "the existing mapping file was changed"
+
+run "map onto an existing file with --force" map "$ZOO/rnn_fmnist.json" -o "$MAPPING" --force
+expect_ok
+[ "$(cksum <"$MAPPING")" != "$BEFORE" ] || fail "--force did not replace the mapping file"
+
+run "map with a missing architecture file" map "$ZOO/mlp_fmnist.json" --arch "$TMP/no-such-arch.json" -o "$TMP/m1.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/no-such-arch.json: cannot open architecture file"
+
+printf '{"format": "pcgrid-arch", "version": 1, "grid": {"width": "big"}}\n' >"$TMP/bad-arch.json"
+run "map with a malformed architecture file" map "$ZOO/mlp_fmnist.json" --arch "$TMP/bad-arch.json" -o "$TMP/m1.json"
+expect_fail
+stderr_has "$TMP/bad-arch.json: key 'grid.width'"
+
+printf '{"format": "pcgrid-arch", "version": 1, "core": {"sram_wrods": 512}}\n' >"$TMP/typo-arch.json"
+run "map with an unknown architecture key" map "$ZOO/mlp_fmnist.json" --arch "$TMP/typo-arch.json" -o "$TMP/m1.json"
+expect_fail
+stderr_has "$TMP/typo-arch.json: key 'core.sram_wrods': unknown key"
+
+run "map --strategy nonsense" map "$ZOO/mlp_fmnist.json" --strategy zigzag -o "$TMP/m1.json"
+expect_fail
+stderr_has "unknown placement strategy 'zigzag'"
+stderr_has "anneal, greedy, rowmajor"
+
+run "map a model that does not fit the grid" map "$ZOO/mlp_fmnist.json" --arch "$SRC/arch/small_4x4.json" -o "$TMP/m1.json"
+expect_fail
+stderr_has "no usable core has room"
+stderr_has "smallest square grid"
+stderr_has "is 5x5"
+[ ! -e "$TMP/m1.json" ] || fail "a failed map left $TMP/m1.json behind"
+
+run "map --help lists the strategies" map --help
+expect_ok
+stdout_has "rowmajor"
+stdout_has "greedy"
+stdout_has "anneal"
+
 echo "all $NCASES CLI cases passed"
 exit 0

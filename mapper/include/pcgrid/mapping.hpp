@@ -71,6 +71,7 @@ struct PlaceProblem {
   int hop(int a, int b) const;
   int64_t max_macs_per_core = 0;                   // balance bound
   std::vector<int> host_slices;                    // slices that talk to the host (inputs, output)
+  std::vector<std::string> slice_names;            // "vertex 'h1' rows [0,20)", for error messages
   int host_core = 0;
 };
 
