@@ -37,6 +37,7 @@ extern "C" {
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -120,10 +121,10 @@ std::vector<int> scotch_map(const PlaceProblem& p, const ScotchOptions& o, int s
   }
   std::vector<SCOTCH_Num> verttab, velotab, edgetab, edlotab;
   const std::vector<int64_t>& vw = o.sram_weights ? p.sram : p.macs;
-  int64_t maxmacs = 1;
-  for (int64_t m : vw) maxmacs = std::max(maxmacs, m);
-  // Keep vertex weights in range (SCOTCH_Num is 32-bit) while preserving proportions.
-  const int64_t scale = std::max<int64_t>(1, maxmacs / 1000000);
+  int64_t total = 0;
+  for (int64_t m : vw) total += m;
+  // Keep the sum of vertex weights in range (SCOTCH_Num is 32-bit) while preserving proportions.
+  const int64_t scale = std::max<int64_t>(1, total / 1000000000 + 1);
   for (SCOTCH_Num v = 0; v < n; ++v) {
     verttab.push_back(SCOTCH_Num(edgetab.size()));
     velotab.push_back(SCOTCH_Num(std::max<int64_t>(1, vw[size_t(v)] / scale)));
@@ -481,7 +482,8 @@ std::string mlp_json(int hidden, int layers) {
 //   wide: 784 → W → W → 10, W grows (1×…16×); dense layers connect every slice to every slice of the next
 //         layer, so edges grow about as slices².
 // Each is placed with greedy and anneal (median of `repeats` runs); the summary gives, per family and
-// strategy, the time ratio per step and the exponent b of time ∝ slices^b, and 4^b (time per 4× slices).
+// strategy, the time ratio of each step and, normalised with time ∝ slices^b, 4^b = time per 4× slices
+// (per step and from the smallest to the largest size), for wall time and for process CPU time.
 int run_scaling(const std::string& grid, int repeats) {
   int w = 0, h = 0;
   if (!parse_grid(grid, w, h)) throw std::runtime_error("bad grid '" + grid + "' (expected WxH)");
@@ -501,7 +503,11 @@ int run_scaling(const std::string& grid, int repeats) {
   json summary = {{"bench", "mapper_scaling_summary"}, {"grid", grid}};
   for (const Family& f : families) {
     const int base = count_slices(f.model(f.first));
-    std::map<std::string, std::vector<std::pair<int, double>>> series;
+    struct Point {
+      int n;
+      double wall, cpu;
+    };
+    std::map<std::string, std::vector<Point>> series;
     int param = f.first;
     for (int mult : f.mults) {
       if (int64_t(base) * mult > int64_t(a.cores())) break;                // cannot fit: one slice per core at least
@@ -512,30 +518,40 @@ int run_scaling(const std::string& grid, int repeats) {
       const PlaceProblem p = make_problem(g, slices, flows, a, cfg.balance_slack);
       for (const char* name : {"greedy", "anneal"}) {
         auto [at, t, cpu] = timed(repeats, [&] { return placers().at(name)->place(p, cfg); });
-        json j = {{"bench", "mapper_scaling"}, {"family", f.name},
-                  {"model", g.name},           {"grid", grid},
-                  {"strategy", name},          {"slices", slices.size()},
-                  {"edges", p.edges.size()},   {"flit_hops", placement_cost(p, at)},
-                  {"map_seconds", t}, {"cpu_seconds", cpu},          {"feasible", overloaded_cores(p, at) == 0}};
+        json j = {{"bench", "mapper_scaling"},
+                  {"family", f.name},
+                  {"model", g.name},
+                  {"grid", grid},
+                  {"strategy", name},
+                  {"slices", slices.size()},
+                  {"edges", p.edges.size()},
+                  {"flit_hops", placement_cost(p, at)},
+                  {"map_seconds", t},
+                  {"cpu_seconds", cpu},
+                  {"feasible", overloaded_cores(p, at) == 0}};
         fmt::print("{}\n", j.dump());
-        series[name].push_back({int(slices.size()), t});
+        series[name].push_back({int(slices.size()), t, cpu});
       }
     }
     json fam = json::object();
     for (const auto& [name, pts] : series) {
+      // time ∝ slices^b between two sizes; 4^b = time ratio per 4× slices. Wall and CPU time separately.
+      auto per4x = [](double sr, double tr) { return std::pow(4.0, std::log(tr) / std::log(sr)); };
       json steps = json::array();
       for (size_t k = 1; k < pts.size(); ++k) {
-        const double sr = double(pts[k].first) / double(pts[k - 1].first), tr = pts[k].second / pts[k - 1].second;
-        const double b = std::log(tr) / std::log(sr);  // time ∝ slices^b over this step
-        steps.push_back({{"slices", {pts[k - 1].first, pts[k].first}},
+        const double sr = double(pts[k].n) / double(pts[k - 1].n);
+        const double tr = pts[k].wall / pts[k - 1].wall, cr = pts[k].cpu / pts[k - 1].cpu;
+        steps.push_back({{"slices", {pts[k - 1].n, pts[k].n}},
                          {"slice_ratio", sr},
-                         {"time_ratio", tr},
-                         {"exponent", b},
-                         {"time_ratio_per_4x_slices", std::pow(4.0, b)}});
+                         {"wall_ratio", tr},
+                         {"cpu_ratio", cr},
+                         {"wall_ratio_per_4x_slices", per4x(sr, tr)},
+                         {"cpu_ratio_per_4x_slices", per4x(sr, cr)}});
       }
-      const double sr = double(pts.back().first) / double(pts.front().first);
-      const double b = std::log(pts.back().second / pts.front().second) / std::log(sr);
-      fam[name] = {{"steps", steps}, {"exponent_overall", b}, {"time_ratio_per_4x_slices_overall", std::pow(4.0, b)}};
+      const double sr = double(pts.back().n) / double(pts.front().n);
+      fam[name] = {{"steps", steps},
+                   {"wall_ratio_per_4x_slices_overall", per4x(sr, pts.back().wall / pts.front().wall)},
+                   {"cpu_ratio_per_4x_slices_overall", per4x(sr, pts.back().cpu / pts.front().cpu)}};
     }
     summary[f.name] = fam;
   }

@@ -11,8 +11,9 @@
 #   {"target": ..., "seconds": ..., "execs": ..., "coverage": ..., "features": ..., "findings": N}
 # and exits non-zero when any target produced a new artifact (or failed to run).
 #
-# Environment: FUZZ_TARGETS (default "fuzz_model fuzz_idx"), FUZZ_BUILD_DIR (default build-fuzz),
-# JOBS (build parallelism, default nproc), FUZZ_FRESH=1, FUZZ_ARGS (extra libFuzzer flags).
+# Environment: FUZZ_TARGETS (default "fuzz_model fuzz_idx fuzz_arch fuzz_mapping"),
+# FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default nproc), FUZZ_FRESH=1,
+# FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,7 +24,7 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=${FUZZ_TARGETS:-fuzz_model fuzz_idx}
+TARGETS=${FUZZ_TARGETS:-fuzz_model fuzz_idx fuzz_arch fuzz_mapping}
 JOBS=${JOBS:-$(nproc)}
 
 command -v clang++ >/dev/null || {
@@ -53,8 +54,16 @@ for t in $TARGETS; do
   [ "${FUZZ_FRESH:-0}" = 1 ] && rm -rf "$corpus"
   mkdir -p "$corpus" "$artifacts"
   cp -r "$seeds/." "$corpus/"
+  # Dictionary: fuzz/FORMAT.dict; a mapping file embeds a model and an architecture, so fuzz_mapping gets
+  # model.dict + arch.dict concatenated (libFuzzer takes one -dict).
   dict=()
-  [ -f "$ROOT/fuzz/$fmt.dict" ] && dict=(-dict="$ROOT/fuzz/$fmt.dict")
+  if [ "$fmt" = mapping ]; then
+    mkdir -p "$BUILD/dicts"
+    cat "$ROOT/fuzz/model.dict" "$ROOT/fuzz/arch.dict" >"$BUILD/dicts/mapping.dict"
+    dict=(-dict="$BUILD/dicts/mapping.dict")
+  elif [ -f "$ROOT/fuzz/$fmt.dict" ]; then
+    dict=(-dict="$ROOT/fuzz/$fmt.dict")
+  fi
 
   marker=$(mktemp "$BUILD/logs/.start.XXXXXX")
   start=$(date +%s.%N)

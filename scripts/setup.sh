@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (DESIGN.md §4)
   libboost-graph-dev libfmt-dev catch2 libcli11-dev nlohmann-json3-dev zlib1g-dev
   libsystemc-dev verilator
+  # the mapping baseline for bench/bench_mapper.cpp (pulls OpenMPI headers as a dependency)
+  libscotch-dev
   # CI gates: sanitizers and libFuzzer need clang's runtime; formatting is checked with clang-format
   clang libclang-rt-14-dev clang-format
   # data: Fashion-MNIST in IDX format under /usr/share/datasets/fashion-mnist
