@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
     s->add_option("--eta-v", eta_v, "PC inference rate")->capture_default_str();
     s->add_option("--batch", batch, "Mini-batch size")->capture_default_str();
   }
+  std::string pc_mode = "fixed";
+  acc->add_option("--pc-mode", pc_mode, "PC mode: fixed (fixed-prediction assumption) or standard")
+      ->check(CLI::IsMember({"fixed", "standard"}))
+      ->capture_default_str();
   acc->add_option("--epochs", epochs, "Epochs")->capture_default_str();
   acc->add_option("--seed", seed, "Seed")->capture_default_str();
   acc->add_option("--lr", lr, "Adam learning rate (cosine-decayed)")->capture_default_str();
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
       c.opt.lr = lr;
       c.pc.steps = steps;
       c.pc.eta_v = eta_v;
+      c.pc.mode = pc_mode == "fixed" ? PcMode::FixedPrediction : PcMode::Standard;
       c.algo = Algo::Backprop;
       auto t0 = std::chrono::steady_clock::now();
       TrainResult bp = train(g, tr, te, c);
@@ -91,6 +96,7 @@ int main(int argc, char** argv) {
                 {"epochs", epochs},              {"seed", seed},
                 {"batch", batch},                {"lr", lr},
                 {"pc_steps", steps},             {"pc_eta_v", eta_v},
+                {"pc_mode", pc_mode},
                 {"train_samples", tr.count},     {"test_samples", te.count},
                 {"bp_test_acc", a_bp},           {"pc_test_acc", a_pc},
                 {"pc_minus_bp_pp", 100 * (a_pc - a_bp)},

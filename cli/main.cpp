@@ -59,7 +59,7 @@ int run_inspect(const InspectOpts& o) {
 struct TrainOpts {
   std::string model;
   std::string engine = "reference";
-  std::string pc_mode = "standard";
+  std::string pc_mode = "fixed";
   std::string optimizer = "adam";
   std::string init = "xavier";
   std::string schedule = "cosine";
@@ -213,7 +213,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"reference", "backprop"}))
       ->capture_default_str();
   tr->add_option("--pc-mode", to.pc_mode,
-                 "standard = predictions recomputed every step; fixed = fixed-prediction assumption")
+                 "fixed = fixed-prediction assumption (stable, the default); standard = predictions recomputed every "
+                 "step (diverges on the MLP as weights grow, see docs/algorithm.md)")
       ->check(CLI::IsMember({"standard", "fixed"}))
       ->capture_default_str();
   tr->add_option("-T,--steps", c.pc.steps, "Relaxation steps per sample")->check(CLI::Range(0, 100000))->capture_default_str();

@@ -5,9 +5,14 @@
 //   model-*   a model file: load_model must throw pcgrid::ModelError (message starting with the path);
 //   idx-*     a fuzz_idx input (2-byte big-endian label-part length, label file, image file): load_idx on
 //             the parts written as plain files, as gzip-compressed files and as raw bytes named *.gz
-//             must each throw pcgrid::DataError (the same three ways the fuzz target reads them).
+//             must each throw pcgrid::DataError (the same three ways the fuzz target reads them);
+//   arch-*    an architecture file: load_arch must throw pcgrid::ArchError (message starting with the path);
+//   mapping-* a mapping file: load_mapping must throw pcgrid::MapError, or pcgrid::ModelError /
+//             pcgrid::ArchError for its embedded model / architecture.
+#include "pcgrid/arch.hpp"
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/graph.hpp"
+#include "pcgrid/mapping.hpp"
 
 #include <zlib.h>
 #include <catch2/catch.hpp>
@@ -24,7 +29,9 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using pcgrid::ArchError;
 using pcgrid::DataError;
+using pcgrid::MapError;
 using pcgrid::ModelError;
 
 namespace {
@@ -125,5 +132,40 @@ TEST_CASE("fuzz regressions: IDX inputs are rejected with a DataError", "[fuzz][
     CHECK_THROWS_AS(pcgrid::load_idx(pi.string(), pl.string()), DataError);
     CHECK_THROWS_AS(pcgrid::load_idx(gi.string(), gl.string()), DataError);
     CHECK_THROWS_AS(pcgrid::load_idx(ri.string(), rl.string()), DataError);
+  }
+}
+
+TEST_CASE("fuzz regressions: architecture files are rejected with an ArchError", "[fuzz][arch]") {
+  for (const auto& p : files_with_prefix("arch-")) {
+    INFO("reproducer " << p.filename().string());
+    try {
+      pcgrid::load_arch(p.string());
+      FAIL("load_arch accepted the reproducer");
+    } catch (const ArchError& e) {
+      const std::string msg = e.what();
+      CHECK(msg.rfind(p.string() + ": ", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("fuzz regressions: mapping files are rejected with a MapError, ModelError or ArchError",
+          "[fuzz][mapping]") {
+  const auto files = files_with_prefix("mapping-");
+  REQUIRE(!files.empty());
+  for (const auto& p : files) {
+    INFO("reproducer " << p.filename().string());
+    std::string what;
+    try {
+      pcgrid::load_mapping(p.string());
+      FAIL("load_mapping accepted the reproducer");
+    } catch (const MapError& e) {
+      what = e.what();
+    } catch (const ModelError& e) {
+      what = e.what();
+    } catch (const ArchError& e) {
+      what = e.what();
+    }
+    INFO(what);
+    CHECK(what.rfind(p.string() + ": ", 0) == 0);
   }
 }

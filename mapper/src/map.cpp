@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -277,14 +278,26 @@ Mapping load_mapping(const std::string& path) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw MapError(fmt::format("{}: invalid JSON at byte {}: {}", path, e.byte, e.what()));
+  } catch (const json::exception& e) {
+    // Not a syntax error but still a bad document, e.g. "number overflow parsing '1e400'" (out_of_range).
+    throw MapError(fmt::format("{}: invalid JSON: {}", path, e.what()));
   }
   auto need = [&](const json& o, const char* key) -> const json& {
     if (!o.is_object() || !o.contains(key)) throw MapError(fmt::format("{}: missing key '{}'", path, key));
     return o[key];
   };
-  if (!j.is_object() || j.value("format", "") != "pcgrid-mapping")
+  // Optional key of a given JSON type (json::value would throw a type_error on a value of another type).
+  auto optional = [&](const json& o, const char* section, const char* key, bool (json::*is)() const noexcept,
+                      const char* type) -> const json* {
+    auto it = o.find(key);
+    if (it == o.end()) return nullptr;
+    if (!((*it).*is)())
+      throw MapError(fmt::format("{}: '{}{}' must be {}, got {}", path, section, key, type, it->type_name()));
+    return &*it;
+  };
+  if (!j.is_object() || !j.contains("format") || j["format"] != "pcgrid-mapping")
     throw MapError(fmt::format("{}: not a pcgrid mapping file ('format' must be \"pcgrid-mapping\")", path));
-  if (!need(j, "version").is_number_integer() || j["version"].get<int>() != 1)
+  if (!need(j, "version").is_number_integer() || j["version"] != 1)
     throw MapError(fmt::format("{}: 'version' must be 1", path));
   // The mapping is re-derived from its embedded model and architecture with its recorded placement, then
   // compared: a file edited by hand into an inconsistent state is refused rather than half-trusted.
@@ -292,26 +305,51 @@ Mapping load_mapping(const std::string& path) {
   Graph g = parse_model(model_text, path + ": model");
   Arch a = parse_arch(need(j, "arch").dump(), path + ": arch");
   Mapping m;
-  m.model_file = j.value("model_file", "");
+  if (const json* f = optional(j, "", "model_file", &json::is_string, "a string")) m.model_file = f->get<std::string>();
   m.model_json = model_text;
   m.graph = g;
   m.arch = a;
   const json& pl = need(j, "placement");
-  m.config.strategy = pl.value("strategy", "anneal");
-  m.config.seed = pl.value("seed", uint64_t(1));
-  m.config.balance_slack = pl.value("balance_slack", 0.25);
-  m.config.effort = pl.value("effort", 1.0);
-  m.slices = slice_graph(g, a);
-  m.flows = slice_flows(g, m.slices, a.flit_bits);
+  if (!pl.is_object()) throw MapError(fmt::format("{}: 'placement' must be an object, got {}", path, pl.type_name()));
+  if (const json* f = optional(pl, "placement.", "strategy", &json::is_string, "a string"))
+    m.config.strategy = f->get<std::string>();
+  if (const json* f = optional(pl, "placement.", "seed", &json::is_number_unsigned, "a non-negative integer"))
+    m.config.seed = f->get<uint64_t>();
+  if (const json* f = optional(pl, "placement.", "balance_slack", &json::is_number, "a number"))
+    m.config.balance_slack = f->get<double>();
+  if (const json* f = optional(pl, "placement.", "effort", &json::is_number, "a number"))
+    m.config.effort = f->get<double>();
+  // Errors of the mapper itself (the embedded model does not fit the embedded architecture, no route)
+  // name the file too.
+  auto in_file = [&](auto&& f) {
+    try {
+      f();
+    } catch (const MapError& e) {
+      throw MapError(fmt::format("{}: {}", path, e.what()));
+    }
+  };
+  in_file([&] { m.slices = slice_graph(g, a); });
   const json& sl = need(j, "slices");
   if (!sl.is_array() || sl.size() != m.slices.size())
     throw MapError(fmt::format("{}: 'slices' has {} entries but the model and architecture give {} slices", path,
                                sl.is_array() ? sl.size() : 0, m.slices.size()));
+  // Flows only once the slice count matched the file (their number grows with the product of the slice counts
+  // of neighbouring vertices).
+  m.flows = slice_flows(g, m.slices, a.flit_bits);
   for (size_t k = 0; k < sl.size(); ++k) {
     const json& c = need(sl[k], "core");
     if (!c.is_array() || c.size() != 2 || !c[0].is_number_integer() || !c[1].is_number_integer())
       throw MapError(fmt::format("{}: slices[{}].core must be [x, y]", path, k));
-    const Coord cc{c[0].get<int>(), c[1].get<int>()};
+    // Range-checked before narrowing to int (a huge coordinate must not wrap around into the grid).
+    auto coord_of = [&](const json& v) {
+      const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= uint64_t(INT32_MAX)
+                                               : v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+      if (!fits)
+        throw MapError(fmt::format("{}: slices[{}] is placed on core {} which is outside the grid, dead or reserved",
+                                   path, k, c.dump()));
+      return int(v.get<int64_t>());
+    };
+    const Coord cc{coord_of(c[0]), coord_of(c[1])};
     if (!a.inside(cc) || !a.usable(cc))
       throw MapError(fmt::format("{}: slices[{}] is placed on core {} which is outside the grid, dead or reserved",
                                  path, k, coord_str(cc)));
@@ -334,7 +372,7 @@ Mapping load_mapping(const std::string& path) {
   }
   int usable = 0;
   for (int c = 0; c < a.cores(); ++c) usable += a.usable(a.at(c));
-  route_and_measure(m, usable);
+  in_file([&] { route_and_measure(m, usable); });
   return m;
 }
 

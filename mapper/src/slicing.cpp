@@ -59,8 +59,16 @@ std::pair<int64_t, int64_t> needed(const Graph& g, size_t c, size_t slot, int64_
 
 }  // namespace
 
+// The largest grid an architecture file allows (kMaxGrid² in arch.cpp). A network whose total demand for
+// neuron slots or weight SRAM exceeds this many cores' worth cannot be placed on any grid of these cores; it
+// is refused before its slices are made, which also bounds their number (every slice of a group but the
+// last fills at least half a core's slots or SRAM, so at most 4 · kMaxCores + groups slices), so a hostile
+// model or mapping file cannot make the mapper build hundreds of millions of slices.
+constexpr int64_t kMaxCores = int64_t(256) * 256;
+
 std::vector<Slice> slice_graph(const Graph& g, const Arch& a) {
   std::vector<Slice> out;
+  int64_t total_sram = 0, total_slots = 0;  // rows ≤ 2^26, per-row demand ≤ 2^24: no overflow
   // Groups in topological order of their first vertex.
   std::map<size_t, std::vector<size_t>> members;
   std::vector<size_t> order;
@@ -90,6 +98,13 @@ std::vector<Slice> slice_graph(const Graph& g, const Arch& a) {
           "{} does not fit: one row needs {} neuron slots but a core has {} ({} missing) — use an architecture "
           "with neuron_slots >= {}",
           who, slots_row, a.neuron_slots, slots_row - a.neuron_slots, slots_row));
+    total_sram += gs.rows * sram_row;
+    total_slots += gs.rows * slots_row;
+    if (total_slots > kMaxCores * a.neuron_slots || total_sram > kMaxCores * a.sram_words)
+      throw MapError(fmt::format(
+          "the network does not fit any grid of these cores: up to and including {} it needs {} neuron slots and {} "
+          "weight SRAM words, but even a 256x256 grid holds only {} and {}",
+          who, total_slots, total_sram, kMaxCores * a.neuron_slots, kMaxCores * a.sram_words));
     int64_t max_rows = a.neuron_slots / slots_row;
     if (sram_row > 0) max_rows = std::min(max_rows, a.sram_words / sram_row);
     const int64_t n = (gs.rows + max_rows - 1) / max_rows;
