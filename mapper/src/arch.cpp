@@ -9,6 +9,7 @@
 // or a list entry ("dead_cores[3]"). Every value is range-checked before anything is sized from it, so a
 // hostile file cannot make the mapper or simulator allocate absurd amounts of memory.
 #include "pcgrid/arch.hpp"
+#include "pcgrid/text_pos.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -272,19 +273,6 @@ std::string describe(const json& j) {
 
 std::string str(Coord c) { return fmt::format("({}, {})", c.x, c.y); }
 
-// "line L, column C" for a byte offset in text.
-std::string line_col(const std::string& text, size_t byte) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return fmt::format("line {}, column {}", line, col);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading.

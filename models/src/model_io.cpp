@@ -1,5 +1,6 @@
 // Model files: JSON → Graph. Format documented in docs/model-format.md.
 #include "pcgrid/graph.hpp"
+#include "pcgrid/text_pos.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,19 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// "line L, column C" for a byte offset in text.
-std::string line_col(const std::string& text, size_t byte) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return fmt::format("line {}, column {}", line, col);
-}
 
 const char* type_name(const json& j) { return j.type_name(); }
 
@@ -56,6 +44,20 @@ struct Reader {
 constexpr int64_t kMaxDim = int64_t(1) << 26;
 
 }  // namespace
+
+std::string line_col(const std::string& text, size_t byte) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("line {}, column {}", line, col);
+}
+
 
 Graph parse_model(const std::string& text, const std::string& origin) {
   json doc;
