@@ -218,6 +218,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"standard", "fixed"}))
       ->capture_default_str();
   tr->add_option("-T,--steps", c.pc.steps, "Relaxation steps per sample")->check(CLI::Range(0, 100000))->capture_default_str();
+  tr->add_flag("--precondition", c.pc.precondition,
+               "Per-neuron inference rate eta_v / (1 + sum of squared weights reading the neuron)");
   tr->add_option("--eta-v", c.pc.eta_v, "Inference rate (value step size)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
   tr->add_option("--optimizer", to.optimizer, "Weight step rule")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
   tr->add_option("--lr", c.opt.lr, "Weight learning rate")->check(CLI::Range(0.0, 100.0))->capture_default_str();

@@ -209,6 +209,37 @@ void pc_learn(const Graph& g, const Params& p, const PcConfig& cfg, int B, const
   const std::vector<std::vector<double>> z_fwd = fixed ? s.z : std::vector<std::vector<double>>{};
   std::vector<std::vector<double>> back(g.size());
   for (size_t i = 0; i < g.size(); ++i) back[i].assign(s.v[i].size(), 0.0);
+  // Per-element inference rates (PcConfig::precondition), one row shared by the batch.
+  std::vector<std::vector<double>> rate(g.size());
+  for (size_t i = 0; i < g.size(); ++i) rate[i].assign(size_t(g.size_of(i)), cfg.precondition ? 1.0 : cfg.eta_v);
+  if (cfg.precondition) {
+    for (size_t j = 0; j < g.size(); ++j) {
+      const Vertex& vj = g.v(j);
+      if (vj.op == OpKind::Input) continue;
+      const auto& ps = g.parents(j);
+      if (vj.op == OpKind::Dense) {
+        const int64_t n = g.size_of(j), m = g.size_of(ps[0]);
+        const double* W = p.w[g.param_owner(j)].data();
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t c = 0; c < m; ++c) rate[ps[0]][size_t(c)] += W[r * m + c] * W[r * m + c];
+      } else if (vj.op == OpKind::Conv2d) {
+        const Shape& in = g.v(ps[0]).shape;
+        const int64_t co = vj.channels, ci = in[0], kk = vj.kernel * vj.kernel, hw = in[1] * in[2];
+        const double* K = p.w[g.param_owner(j)].data();
+        for (int64_t d = 0; d < ci; ++d) {
+          double sum = 0;
+          for (int64_t c = 0; c < co; ++c)
+            for (int64_t k = 0; k < kk; ++k) sum += K[(c * ci + d) * kk + k] * K[(c * ci + d) * kk + k];
+          for (int64_t e = 0; e < hw; ++e) rate[ps[0]][size_t(d * hw + e)] += sum;
+        }
+      } else {
+        for (size_t q : ps)
+          for (auto& x : rate[q]) x += 1.0;
+      }
+    }
+    for (auto& r : rate)
+      for (auto& x : r) x = cfg.eta_v / x;
+  }
 
   for (int t = 0;; ++t) {
     // Errors at the current values.
@@ -228,7 +259,9 @@ void pc_learn(const Graph& g, const Params& p, const PcConfig& cfg, int B, const
       double* v = s.v[i].data();
       const double* e = s.eps[i].data();
       const double* bk = back[i].data();
-      for (size_t k = 0; k < s.v[i].size(); ++k) v[k] -= cfg.eta_v * (e[k] - bk[k]);
+      const double* eta = rate[i].data();
+      const size_t n = rate[i].size();
+      for (size_t k = 0; k < s.v[i].size(); ++k) v[k] -= eta[k % n] * (e[k] - bk[k]);
     }
   }
   // Local weight step at the final state, and the drive on the (clamped) inputs.

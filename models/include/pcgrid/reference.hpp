@@ -69,6 +69,11 @@ struct PcConfig {
   // output. Reported gradients are divided by β. As β → 0 every error shrinks and standard PC's
   // gradients tend to backprop's (the weak-nudging limit, cf. Scellier & Bengio 2017; Millidge et al. 2020).
   double beta = 1.0;
+  // Per-neuron inference rate η_v / (1 + d_i), d_i = Σ over children of the squared weights that read
+  // neuron i (a diagonal Gauss–Newton estimate of the energy's curvature, ignoring activation slopes;
+  // 1 per elementwise child). Keeps relaxation stable as weights grow; each d_i needs only the weights of
+  // the cores that read the neuron and is fixed while the weights are.
+  bool precondition = false;
 };
 
 // Gradients of the loss w.r.t. parameters (descent direction is −grad), same layout as Params.
