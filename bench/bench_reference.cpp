@@ -12,8 +12,8 @@
 #include "pcgrid/reference.hpp"
 #include "pcgrid/train.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -87,15 +87,22 @@ int main(int argc, char** argv) {
       TrainResult pc = train(g, tr, te, c);
       const double pc_wall = seconds_since(t0);
       const double a_bp = bp.epochs.back().test_acc, a_pc = pc.epochs.back().test_acc;
-      json j = {{"bench", "reference_accuracy"}, {"model", g.name},
-                {"epochs", epochs},              {"seed", seed},
-                {"batch", batch},                {"lr", lr},
-                {"pc_steps", steps},             {"pc_eta_v", eta_v},
+      json j = {{"bench", "reference_accuracy"},
+                {"model", g.name},
+                {"epochs", epochs},
+                {"seed", seed},
+                {"batch", batch},
+                {"lr", lr},
+                {"pc_steps", steps},
+                {"pc_eta_v", eta_v},
                 {"pc_mode", pc_mode},
-                {"train_samples", tr.count},     {"test_samples", te.count},
-                {"bp_test_acc", a_bp},           {"pc_test_acc", a_pc},
+                {"train_samples", tr.count},
+                {"test_samples", te.count},
+                {"bp_test_acc", a_bp},
+                {"pc_test_acc", a_pc},
                 {"pc_minus_bp_pp", 100 * (a_pc - a_bp)},
-                {"bp_wall_s", bp_wall},          {"pc_wall_s", pc_wall}};
+                {"bp_wall_s", bp_wall},
+                {"pc_wall_s", pc_wall}};
       fmt::print("{}\n", j.dump());
       return 0;
     }

@@ -1,16 +1,16 @@
 // pcgrid — command-line front end. Subcommands: inspect, train (more as the mapper and simulator land).
 #include "progress.hpp"
 
-#include "pcgrid/dataset.hpp"
 #include "pcgrid/arch.hpp"
+#include "pcgrid/dataset.hpp"
 #include "pcgrid/graph.hpp"
 #include "pcgrid/mapping.hpp"
 #include "pcgrid/reference.hpp"
 #include "pcgrid/train.hpp"
 #include "pcgrid/version.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -132,8 +132,8 @@ int run_train(TrainOpts& o) {
   for (const auto& e : r.epochs)
     fmt::print("{:>5}  {:>10.4f}  {:>8.2f}%  {:>8.2f}%  {:>8.1f}\n", e.epoch, e.train_loss, 100 * e.train_acc,
                100 * e.test_acc, e.seconds);
-  fmt::print("\ntest accuracy {:.2f}% after {} epoch(s), {:.0f} training samples/s\n", 100 * final_acc,
-             r.epochs.size(), r.train_seconds > 0 ? double(r.samples) / r.train_seconds : 0.0);
+  fmt::print("\ntest accuracy {:.2f}% after {} epoch(s), {:.0f} training samples/s\n", 100 * final_acc, r.epochs.size(),
+             r.train_seconds > 0 ? double(r.samples) / r.train_seconds : 0.0);
   return 0;
 }
 
@@ -147,8 +147,7 @@ struct MapOpts {
 // truncated file; refuses to replace an existing file unless `force`.
 void write_output(const std::string& path, const std::string& text, bool force) {
   namespace fs = std::filesystem;
-  if (!force && fs::exists(path))
-    throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
+  if (!force && fs::exists(path)) throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -217,21 +216,33 @@ int main(int argc, char** argv) {
                  "step (diverges on the MLP as weights grow, see docs/algorithm.md)")
       ->check(CLI::IsMember({"standard", "fixed"}))
       ->capture_default_str();
-  tr->add_option("-T,--steps", c.pc.steps, "Relaxation steps per sample")->check(CLI::Range(0, 100000))->capture_default_str();
+  tr->add_option("-T,--steps", c.pc.steps, "Relaxation steps per sample")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   tr->add_flag("--precondition", c.pc.precondition,
                "Per-neuron inference rate eta_v / (1 + sum of squared weights reading the neuron)");
-  tr->add_option("--eta-v", c.pc.eta_v, "Inference rate (value step size)")->check(CLI::Range(0.0, 10.0))->capture_default_str();
-  tr->add_option("--optimizer", to.optimizer, "Weight step rule")->check(CLI::IsMember({"adam", "sgd"}))->capture_default_str();
+  tr->add_option("--eta-v", c.pc.eta_v, "Inference rate (value step size)")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  tr->add_option("--optimizer", to.optimizer, "Weight step rule")
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
   tr->add_option("--lr", c.opt.lr, "Weight learning rate")->check(CLI::Range(0.0, 100.0))->capture_default_str();
   tr->add_option("--lr-schedule", to.schedule, "constant, or cosine decay to 0 over the run")
       ->check(CLI::IsMember({"constant", "cosine"}))
       ->capture_default_str();
   tr->add_option("--momentum", c.opt.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  tr->add_option("--weight-decay", c.opt.weight_decay, "L2 weight decay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  tr->add_option("--weight-decay", c.opt.weight_decay, "L2 weight decay")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   tr->add_option("--batch", c.batch, "Mini-batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  tr->add_option("--epochs", c.epochs, "Passes over the training samples")->check(CLI::Range(1, 100000))->capture_default_str();
+  tr->add_option("--epochs", c.epochs, "Passes over the training samples")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   tr->add_option("--seed", c.seed, "Seed for initialisation and shuffling")->capture_default_str();
-  tr->add_option("--init", to.init, "Weight initialisation")->check(CLI::IsMember({"xavier", "he", "normal"}))->capture_default_str();
+  tr->add_option("--init", to.init, "Weight initialisation")
+      ->check(CLI::IsMember({"xavier", "he", "normal"}))
+      ->capture_default_str();
   tr->add_option("--data", to.data, "Directory with the Fashion-MNIST IDX files")->capture_default_str();
   tr->add_option("--train-samples", to.train_samples, "Use only the first N training samples (0 = all)")
       ->check(CLI::NonNegativeNumber);
@@ -242,9 +253,11 @@ int main(int argc, char** argv) {
   MapOpts mo;
   std::string strategies;
   for (const auto& [n, p] : placers()) strategies += fmt::format("\n  {:<9} {}", n, p->help());
-  auto* mp = app.add_subcommand("map", "Slice, place and route a model onto a grid of cores; write a mapping file and an SVG");
+  auto* mp =
+      app.add_subcommand("map", "Slice, place and route a model onto a grid of cores; write a mapping file and an SVG");
   mp->add_option("MODEL", mo.model, "Model file (JSON, docs/model-format.md)")->required();
-  mp->add_option("--arch", mo.arch, "Architecture file (JSON, docs/arch-format.md); default: built-in defaults (arch/default.json)");
+  mp->add_option("--arch", mo.arch,
+                 "Architecture file (JSON, docs/arch-format.md); default: built-in defaults (arch/default.json)");
   mp->add_option("-o,--output", mo.out, "Mapping file to write (default: MODEL-stem.mapping.json)");
   mp->add_option("--svg", mo.svg, "SVG picture to write (default: the mapping file name with .svg)");
   mp->add_option("--strategy", mo.place.strategy, "Placement strategy:" + strategies)->capture_default_str();

@@ -32,8 +32,7 @@ struct TempDir {
     std::random_device rd;
     auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     for (int attempt = 0;; ++attempt) {
-      path = fs::temp_directory_path() /
-             ("pcgrid_test_dataset_" + std::to_string(stamp) + "_" + std::to_string(rd()));
+      path = fs::temp_directory_path() / ("pcgrid_test_dataset_" + std::to_string(stamp) + "_" + std::to_string(rd()));
       if (fs::create_directory(path)) break;
       if (attempt > 100) throw std::runtime_error("cannot create a temporary directory");
     }
@@ -235,8 +234,7 @@ TEST_CASE("load_idx reports files that cannot be opened or read", "[dataset]") {
   }
   SECTION("a directory is not a readable file") {
     fs::create_directory(tmp.path / "adir");
-    REQUIRE_THROWS_WITH(load_idx(tmp.file("adir"), tmp.file("lbl")),
-                        Catch::Contains(tmp.file("adir") + ": "));
+    REQUIRE_THROWS_WITH(load_idx(tmp.file("adir"), tmp.file("lbl")), Catch::Contains(tmp.file("adir") + ": "));
     REQUIRE_THROWS_AS(load_idx(tmp.file("adir"), tmp.file("lbl")), DataError);
   }
 }
@@ -247,14 +245,14 @@ TEST_CASE("load_idx rejects wrong magic numbers", "[dataset]") {
   write_file(tmp.file("lbl"), good_labels());
 
   SECTION("labels passed as images") {
-    REQUIRE_THROWS_WITH(load_idx(tmp.file("lbl"), tmp.file("lbl")),
-                        Catch::Contains(tmp.file("lbl") +
-                                        ": not an IDX image file (magic 0x00000801, expected 0x00000803)"));
+    REQUIRE_THROWS_WITH(
+        load_idx(tmp.file("lbl"), tmp.file("lbl")),
+        Catch::Contains(tmp.file("lbl") + ": not an IDX image file (magic 0x00000801, expected 0x00000803)"));
   }
   SECTION("images passed as labels") {
-    REQUIRE_THROWS_WITH(load_idx(tmp.file("img"), tmp.file("img")),
-                        Catch::Contains(tmp.file("img") +
-                                        ": not an IDX label file (magic 0x00000803, expected 0x00000801)"));
+    REQUIRE_THROWS_WITH(
+        load_idx(tmp.file("img"), tmp.file("img")),
+        Catch::Contains(tmp.file("img") + ": not an IDX label file (magic 0x00000803, expected 0x00000801)"));
   }
   SECTION("arbitrary magic") {
     write_file(tmp.file("weird.gz"), cat(image_header(3, 2, 3, 0xdeadbeef), pixels(18)));
@@ -370,7 +368,8 @@ TEST_CASE("load_idx refuses absurd header sizes without allocating", "[dataset]"
     write_file(tmp.file("img"), image_header(100000000, 4096, 4096));
     REQUIRE_THROWS_WITH(
         load_idx(tmp.file("img"), tmp.file("lbl")),
-        Catch::Contains("truncated: header declares 100000000 images of 4096x4096 = 1677721600000000 bytes, file has 0"));
+        Catch::Contains(
+            "truncated: header declares 100000000 images of 4096x4096 = 1677721600000000 bytes, file has 0"));
   }
   SECTION("label count > 100,000,000") {
     write_file(tmp.file("img"), good_images());
@@ -388,9 +387,9 @@ TEST_CASE("load_idx rejects trailing garbage", "[dataset]") {
   SECTION("extra bytes after the pixels (plain and gzip)") {
     for (const char* name : {"long", "long.gz"}) {
       write_file(tmp.file(name), cat(good_images(), Bytes{1, 2, 3}));
-      REQUIRE_THROWS_WITH(load_idx(tmp.file(name), tmp.file("lbl")),
-                          Catch::Contains(tmp.file(name) + ": trailing garbage") &&
-                              Catch::Contains("file has 21 (3 extra)"));
+      REQUIRE_THROWS_WITH(
+          load_idx(tmp.file(name), tmp.file("lbl")),
+          Catch::Contains(tmp.file(name) + ": trailing garbage") && Catch::Contains("file has 21 (3 extra)"));
     }
   }
   SECTION("extra bytes after the labels") {
@@ -414,9 +413,9 @@ TEST_CASE("load_idx checks labels against images", "[dataset]") {
 
   SECTION("label count differs from image count") {
     write_file(tmp.file("lbl4"), cat(label_header(4), Bytes{1, 2, 3, 4}));
-    REQUIRE_THROWS_WITH(load_idx(tmp.file("img"), tmp.file("lbl4")),
-                        Catch::Contains(tmp.file("img") + " has 3 images") &&
-                            Catch::Contains(tmp.file("lbl4") + " has 4 labels"));
+    REQUIRE_THROWS_WITH(
+        load_idx(tmp.file("img"), tmp.file("lbl4")),
+        Catch::Contains(tmp.file("img") + " has 3 images") && Catch::Contains(tmp.file("lbl4") + " has 4 labels"));
   }
   SECTION("label value >= 10") {
     write_file(tmp.file("lbl"), cat(label_header(3), Bytes{9, 200, 1}));

@@ -148,8 +148,7 @@ TEST_CASE("fuzz regressions: architecture files are rejected with an ArchError",
   }
 }
 
-TEST_CASE("fuzz regressions: mapping files are rejected with a MapError, ModelError or ArchError",
-          "[fuzz][mapping]") {
+TEST_CASE("fuzz regressions: mapping files are rejected with a MapError, ModelError or ArchError", "[fuzz][mapping]") {
   const auto files = files_with_prefix("mapping-");
   REQUIRE(!files.empty());
   for (const auto& p : files) {

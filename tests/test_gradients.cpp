@@ -93,13 +93,20 @@ class GraphGen {
       bool ok = false;
       for (int attempt = 0; attempt < 50 && !ok; ++attempt) {
         const double r = u();
-        if (r < 0.22) ok = dense();
-        else if (r < 0.36) ok = conv();
-        else if (r < 0.50) ok = activation();
-        else if (r < 0.64) ok = add_mul(OpKind::Add);
-        else if (r < 0.78) ok = add_mul(OpKind::Mul);
-        else if (r < 0.89) ok = concat();
-        else ok = slice();
+        if (r < 0.22)
+          ok = dense();
+        else if (r < 0.36)
+          ok = conv();
+        else if (r < 0.50)
+          ok = activation();
+        else if (r < 0.64)
+          ok = add_mul(OpKind::Add);
+        else if (r < 0.78)
+          ok = add_mul(OpKind::Mul);
+        else if (r < 0.89)
+          ok = concat();
+        else
+          ok = slice();
       }
     }
     finish(loss);
@@ -107,8 +114,7 @@ class GraphGen {
     for (auto& v : vs_) g.add(v);
     g.finalize("random graph");
     for (size_t i = 0; i < vs_.size(); ++i)
-      if (g.v(i).shape != vs_[i].shape)
-        throw std::logic_error("generator shape mismatch at " + vs_[i].name);
+      if (g.v(i).shape != vs_[i].shape) throw std::logic_error("generator shape mismatch at " + vs_[i].name);
     return g;
   }
 
@@ -117,14 +123,16 @@ class GraphGen {
   bool chance(double p) { return u() < p; }
   int64_t between(int64_t lo, int64_t hi) { return lo + int64_t(rng_.below(uint64_t(hi - lo + 1))); }
   template <class T>
-  const T& pick(const std::vector<T>& c) { return c[rng_.below(c.size())]; }
+  const T& pick(const std::vector<T>& c) {
+    return c[rng_.below(c.size())];
+  }
 
   Act pick_act(Range z) {
     if (z == Range::Pos && !tame_ && chance(0.5)) return Act::Sqrt;
     if (z != Range::Any && chance(0.3)) return Act::Tan;
     // sigmoid twice: its outputs are where sqrt may go
-    static const std::vector<Act> k = {Act::Identity, Act::Relu, Act::LeakyRelu, Act::Tanh,  Act::Sigmoid,
-                                       Act::Sigmoid,  Act::HardTanh, Act::Sin,   Act::Square};
+    static const std::vector<Act> k = {Act::Identity, Act::Relu,     Act::LeakyRelu, Act::Tanh,  Act::Sigmoid,
+                                       Act::Sigmoid,  Act::HardTanh, Act::Sin,       Act::Square};
     for (;;) {
       const Act a = pick(k);
       if (!(tame_ && z == Range::Any && a == Act::Square)) return a;
@@ -178,7 +186,7 @@ class GraphGen {
   }
 
   bool dense() {
-    if (chance(0.35)) {  // tie to an existing dense owner with the same weight shape
+    if (chance(0.35)) {                             // tie to an existing dense owner with the same weight shape
       std::vector<std::pair<size_t, size_t>> opts;  // (owner, parent)
       for (size_t o = 0; o < vs_.size(); ++o) {
         if (vs_[o].op != OpKind::Dense || !vs_[o].share.empty()) continue;
@@ -309,7 +317,7 @@ class GraphGen {
       }
       zr = worst(zr, range_after(a, range_[p]));
     }
-    if (op == OpKind::Add) zr = Range::Any;  // sums leave [-1, 1]
+    if (op == OpKind::Add) zr = Range::Any;                          // sums leave [-1, 1]
     if (op == OpKind::Mul && zr == Range::Pos) zr = Range::Bounded;  // products may get close to 0
     v.act = pick_act(zr);
     const Range r = range_after(v.act, zr);
@@ -396,9 +404,8 @@ class GraphGen {
       else
         flat.push_back(i);
     }
-    const bool any_params = std::any_of(vs_.begin(), vs_.end(), [](const Vertex& v) {
-      return v.op == OpKind::Dense || v.op == OpKind::Conv2d;
-    });
+    const bool any_params = std::any_of(
+        vs_.begin(), vs_.end(), [](const Vertex& v) { return v.op == OpKind::Dense || v.op == OpKind::Conv2d; });
     const int64_t nout = between(2, 5);
     int64_t tot = 0;
     for (size_t f : flat) tot += size(f);
@@ -425,9 +432,8 @@ class GraphGen {
       const bool pa = chance(0.3);
       for (size_t f : flat) {
         // (without any parameterised vertex so far, every branch gets a dense projection)
-        const size_t x = any_params && size(f) == nout && chance(0.5)
-                             ? f
-                             : make_dense(f, nout, chance(0.7), pick_act(Range::Any));
+        const size_t x =
+            any_params && size(f) == nout && chance(0.5) ? f : make_dense(f, nout, chance(0.7), pick_act(Range::Any));
         out.parents.push_back(name(x));
         if (pa) out.parent_acts.push_back(pick_act(range_[x]));
       }
@@ -494,18 +500,35 @@ struct Coverage {
     for (OpKind k : {OpKind::Input, OpKind::Dense, OpKind::Conv2d, OpKind::Activation, OpKind::Add, OpKind::Mul,
                      OpKind::Concat, OpKind::Slice})
       if (!ops.count(k)) m += std::string(" op:") + to_string(k);
-    for (Act a : {Act::Identity, Act::Relu, Act::LeakyRelu, Act::Tanh, Act::Sigmoid, Act::HardTanh, Act::Sin,
-                  Act::Tan, Act::Sqrt, Act::Square}) {
+    for (Act a : {Act::Identity, Act::Relu, Act::LeakyRelu, Act::Tanh, Act::Sigmoid, Act::HardTanh, Act::Sin, Act::Tan,
+                  Act::Sqrt, Act::Square}) {
       if (!acts.count(a)) m += std::string(" act:") + to_string(a);
       if (!parent_acts.count(a)) m += std::string(" parent_act:") + to_string(a);
     }
-    for (const char* f :
-         {"1-D input", "3-D input", "dense with bias", "dense without bias", "dense of a 3-D tensor",
-          "conv stride > 1", "conv padding > 0", "conv without bias", "conv of a conv", "shared dense",
-          "shared conv", "add of 3 parents", "add with parent_acts", "mul with parent_acts",
-          "mul without parent_acts", "3-D add or mul", "repeated parent", "1-D concat", "3-D concat",
-          "slice of a 3-D tensor", "branch (vertex with 2+ children)", "2 inputs or more", "mse loss",
-          "softmax_ce loss"})
+    for (const char* f : {"1-D input",
+                          "3-D input",
+                          "dense with bias",
+                          "dense without bias",
+                          "dense of a 3-D tensor",
+                          "conv stride > 1",
+                          "conv padding > 0",
+                          "conv without bias",
+                          "conv of a conv",
+                          "shared dense",
+                          "shared conv",
+                          "add of 3 parents",
+                          "add with parent_acts",
+                          "mul with parent_acts",
+                          "mul without parent_acts",
+                          "3-D add or mul",
+                          "repeated parent",
+                          "1-D concat",
+                          "3-D concat",
+                          "slice of a 3-D tensor",
+                          "branch (vertex with 2+ children)",
+                          "2 inputs or more",
+                          "mse loss",
+                          "softmax_ce loss"})
       if (!features.count(f)) m += std::string(" [") + f + "]";
     return m;
   }
@@ -735,8 +758,8 @@ TEST_CASE("backprop matches finite differences on random graphs", "[gradients]")
       worst_err = std::max(worst_err, err);
       if (std::abs(bp) > 1e-3 * gmax) worst_rel = std::max(worst_rel, std::abs(fd - bp) / std::abs(bp));
       if (err > 1) {
-        INFO(what << " of vertex " << g.v(i).name << " [" << k << "]: finite difference " << fd << ", backprop "
-                  << bp << ", loss " << s.loss);
+        INFO(what << " of vertex " << g.v(i).name << " [" << k << "]: finite difference " << fd << ", backprop " << bp
+                  << ", loss " << s.loss);
         CHECK(err <= 1);
       }
     };
@@ -776,9 +799,10 @@ TEST_CASE("backprop matches finite differences on random graphs", "[gradients]")
     }
   }
   if (verbose())
-    std::printf("[gradients] finite differences: %d graphs (%d skipped near a kink), %zu coordinates, worst "
-                "err/tol %.3g, worst relative error (|bp| > 1e-3 max) %.3g\n",
-                tested, skipped, checked, worst_err, worst_rel);
+    std::printf(
+        "[gradients] finite differences: %d graphs (%d skipped near a kink), %zu coordinates, worst "
+        "err/tol %.3g, worst relative error (|bp| > 1e-3 max) %.3g\n",
+        tested, skipped, checked, worst_err, worst_rel);
   INFO("not exercised:" << cov.missing());
   CHECK(cov.missing().empty());
 }
@@ -846,9 +870,10 @@ TEST_CASE("fixed-prediction PC weight gradients equal backprop", "[gradients]") 
     CHECK(c01 > 0.999999);
   }
   if (verbose())
-    std::printf("[gradients] fixed-prediction PC: %d graphs (%d skipped, zero gradient); eta 1: worst 1-cos %.3g, "
-                "max|diff|/norm %.3g, eps %.3g, in_grad %.3g; eta 0.1 x 300: worst 1-cos %.3g\n",
-                used, skipped, 1 - worst_cos1, worst_diff, worst_eps, worst_in, 1 - worst_cos01);
+    std::printf(
+        "[gradients] fixed-prediction PC: %d graphs (%d skipped, zero gradient); eta 1: worst 1-cos %.3g, "
+        "max|diff|/norm %.3g, eps %.3g, in_grad %.3g; eta 0.1 x 300: worst 1-cos %.3g\n",
+        used, skipped, 1 - worst_cos1, worst_diff, worst_eps, worst_in, 1 - worst_cos01);
   INFO("not exercised:" << cov.missing());
   CHECK(cov.missing().empty());
 }
@@ -956,10 +981,11 @@ TEST_CASE("standard PC approaches backprop as errors shrink", "[gradients]") {
     }
   }
   if (verbose())
-    std::printf("[gradients] standard PC: %d graphs (skipped: %d near a kink, %d amplifying, %d zero gradient); "
-                "worst cosine at beta 1: %.6f, at beta 0.001: %.9f; largest rise of 1 - cosine between betas: "
-                "%.3g\n",
-                used, skipped_kink, skipped_gain, skipped_zero, worst_first, worst_last, worst_rise);
+    std::printf(
+        "[gradients] standard PC: %d graphs (skipped: %d near a kink, %d amplifying, %d zero gradient); "
+        "worst cosine at beta 1: %.6f, at beta 0.001: %.9f; largest rise of 1 - cosine between betas: "
+        "%.3g\n",
+        used, skipped_kink, skipped_gain, skipped_zero, worst_first, worst_last, worst_rise);
   if (verbose())
     std::printf("[gradients] standard PC end states: worst consistency %.3g, stationarity %.3g, gradient %.3g\n",
                 worst_cons, worst_stat, worst_grad);
@@ -1029,7 +1055,8 @@ TEST_CASE("negative control: fixed-prediction PC with too few steps does not mat
       const size_t out = g.output();
       std::vector<char> near(g.size(), 0);  // parameter owners used by the output or a parent of it
       for (size_t i = 0; i < g.size(); ++i) {
-        const bool close = i == out || std::find(g.children(i).begin(), g.children(i).end(), out) != g.children(i).end();
+        const bool close =
+            i == out || std::find(g.children(i).begin(), g.children(i).end(), out) != g.children(i).end();
         if (close && g.has_params(i)) near[g.param_owner(i)] = 1;
       }
       double far2 = 0;

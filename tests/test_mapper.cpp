@@ -10,8 +10,8 @@
 #include "pcgrid/reference.hpp"  // Rng
 #include "pcgrid/routing.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -175,8 +175,8 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
     if (slots[size_t(core)] > a.neuron_slots)
       bad.push_back(fmt::format("core {}: {} neuron slots > {}", coord_str(c), slots[size_t(core)], a.neuron_slots));
     if (macs[size_t(core)] > p.max_macs_per_core)
-      bad.push_back(fmt::format("core {}: {} MACs > balance bound {}", coord_str(c), macs[size_t(core)],
-                                p.max_macs_per_core));
+      bad.push_back(
+          fmt::format("core {}: {} MACs > balance bound {}", coord_str(c), macs[size_t(core)], p.max_macs_per_core));
   }
   if (m.stats.cores_used != int(used.size()))
     bad.push_back(
@@ -203,8 +203,8 @@ std::string mapping_problems(const Mapping& m, const PlaceProblem& p) {
       for (size_t i = 0; i < g.size(); ++i)
         if (g.has_params(i) && g.param_owner(i) == owner) expect.insert(i);
       if (std::set<size_t>(vs.begin(), vs.end()) != expect)
-        bad.push_back(fmt::format("group of '{}' does not hold exactly the vertices sharing its parameters",
-                                  g.v(owner).name));
+        bad.push_back(
+            fmt::format("group of '{}' does not hold exactly the vertices sharing its parameters", g.v(owner).name));
       const Shape ws = g.weight_shape(owner);
       rows = ws.at(0);
       params = shape_size(ws) + g.bias_size(owner);
@@ -326,11 +326,11 @@ TEST_CASE("every zoo model maps correctly on every grid, strategy and fault patt
         std::map<std::string, int64_t> cost;  // placement cost per strategy
         std::map<std::string, int64_t> hops;  // stats.flit_hops per strategy
         for (const char* strategy : kStrategies) {
-          const std::string ctx = fmt::format("{} on {}x{} ({}, host {}, {} dead cores, {} dead routers, {} dead "
-                                              "links, {} reserved) with {}",
-                                              fs::path(model).filename().string(), n, n, label, coord_str(arch.host),
-                                              arch.dead_cores.size(), arch.dead_routers.size(),
-                                              arch.dead_links.size(), arch.reserved_cores.size(), strategy);
+          const std::string ctx = fmt::format(
+              "{} on {}x{} ({}, host {}, {} dead cores, {} dead routers, {} dead "
+              "links, {} reserved) with {}",
+              fs::path(model).filename().string(), n, n, label, coord_str(arch.host), arch.dead_cores.size(),
+              arch.dead_routers.size(), arch.dead_links.size(), arch.reserved_cores.size(), strategy);
           INFO(ctx);
           const bool connected = host_reaches_all_usable(arch);
           cut += !connected;
@@ -340,8 +340,8 @@ TEST_CASE("every zoo model maps correctly on every grid, strategy and fault patt
           } catch (const MapError& e) {
             const std::string what = e.what();
             INFO(what);
-            const bool route_error = what.find("disconnected") != std::string::npos ||
-                                     what.find("cannot reach") != std::string::npos;
+            const bool route_error =
+                what.find("disconnected") != std::string::npos || what.find("cannot reach") != std::string::npos;
             const bool room_error = what.find("no usable core has room") != std::string::npos;
             if (route_error) {
               // Only a live mesh that really leaves some usable core cut off from the host may fail to route.
@@ -401,9 +401,10 @@ TEST_CASE("every zoo model maps correctly on every grid, strategy and fault patt
     }
   }
   fs::remove(tmp);
-  INFO(fmt::format("{} mappings ({} with up*/down* tables), {} attempts on a cut mesh ({} refused as "
-                   "disconnected), {} too small, {} round trips",
-                   mapped, table_routed, cut, disconnected, no_room, round_trips));
+  INFO(
+      fmt::format("{} mappings ({} with up*/down* tables), {} attempts on a cut mesh ({} refused as "
+                  "disconnected), {} too small, {} round trips",
+                  mapped, table_routed, cut, disconnected, no_room, round_trips));
   // The fault patterns must actually exercise the table routing and meshes cut in pieces (a mapping that
   // stays within the host's piece is fine; the refusal itself is tested below).
   CHECK(table_routed > 0);
@@ -504,9 +505,9 @@ TEST_CASE("a model that does not fit names the resource, the vertex and what is 
   SECTION("a conv channel with more positions than a core's neuron slots") {
     Arch a = default_arch();
     a.neuron_slots = 100;  // c1's channels have 14 x 14 = 196 positions
-    REQUIRE_THROWS_WITH(map_model(cnn, a, config("greedy")),
-                        Contains("vertex 'c1'") && Contains("196 neuron slots") && Contains("96 missing") &&
-                            Contains("neuron_slots >= 196"));
+    REQUIRE_THROWS_WITH(map_model(cnn, a, config("greedy")), Contains("vertex 'c1'") && Contains("196 neuron slots") &&
+                                                                 Contains("96 missing") &&
+                                                                 Contains("neuron_slots >= 196"));
   }
   SECTION("a grid too small suggests the smallest square grid that fits") {
     const Arch small = load_arch(arch_dir() + "/small_4x4.json");
@@ -548,8 +549,8 @@ TEST_CASE("a model that does not fit names the resource, the vertex and what is 
   }
   SECTION("an unknown strategy lists the strategies") {
     REQUIRE_THROWS_WITH(map_model(mlp, default_arch(), config("zigzag")),
-                        Contains("unknown placement strategy 'zigzag'") && Contains("anneal") &&
-                            Contains("greedy") && Contains("rowmajor"));
+                        Contains("unknown placement strategy 'zigzag'") && Contains("anneal") && Contains("greedy") &&
+                            Contains("rowmajor"));
   }
   SECTION("no usable core") {
     Arch a = grid(2);

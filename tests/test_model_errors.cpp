@@ -68,8 +68,7 @@ TEST_CASE("vertex objects: name, op, keys", "[model][errors]") {
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"op": "dense"})")), Contains("vertices[1]: missing key 'name'"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": 5, "op": "dense"})")),
                       Contains("vertices[1]: 'name' must be a string, got number 5"));
-  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h"})")),
-                      Contains("vertices[1] (vertex 'h'): missing key 'op'"));
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h"})")), Contains("vertices[1] (vertex 'h'): missing key 'op'"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "lstm"})")),
                       Contains("vertices[1] (vertex 'h'): unknown op 'lstm' (expected one of: input, dense"));
   REQUIRE_THROWS_WITH(
@@ -81,37 +80,48 @@ TEST_CASE("vertex objects: name, op, keys", "[model][errors]") {
                       Contains("op 'dense' needs key 'parents'"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "loss": "mse"})")),
                       Contains("op 'dense' needs key 'units'"));
-  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": [], "units": 2, "loss": "mse"})")),
-                      Contains("'parents' must be a non-empty array"));
+  REQUIRE_THROWS_WITH(
+      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": [], "units": 2, "loss": "mse"})")),
+      Contains("'parents' must be a non-empty array"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "out", "op": "activation", "parents": ["x"], "loss": "mse"})")),
                       Contains("op 'activation' needs key 'activation'"));
-  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"})")),
-                      Contains("empty vertex name"));
+  REQUIRE_THROWS_WITH(
+      parse(model(kX + R"(, {"name": "", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"})")),
+      Contains("empty vertex name"));
 }
 
 TEST_CASE("unknown activation and loss names", "[model][errors]") {
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 2, "activation": "gelu", "loss": "mse"})")),
+      parse(model(
+          kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 2, "activation": "gelu", "loss": "mse"})")),
       Contains("vertices[1] (vertex 'h'): unknown activation 'gelu' (expected one of: identity, relu, leaky_relu"));
   REQUIRE_THROWS_WITH(
       parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 2, "loss": "hinge"})")),
       Contains("vertices[1] (vertex 'h'): unknown loss 'hinge' (expected one of: mse, softmax_ce)"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "add", "parents": ["x", "x"], "parent_activations": ["tanh", "erf"], "loss": "mse"})")),
+      parse(model(
+          kX +
+          R"(, {"name": "out", "op": "add", "parents": ["x", "x"], "parent_activations": ["tanh", "erf"], "loss": "mse"})")),
       Contains("'parent_activations' entry \"erf\" is not an activation"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "add", "parents": ["x", "x"], "parent_activations": ["tanh"], "loss": "mse"})")),
+      parse(model(
+          kX +
+          R"(, {"name": "out", "op": "add", "parents": ["x", "x"], "parent_activations": ["tanh"], "loss": "mse"})")),
       Contains("'parent_activations' has 1 entries for 2 parents"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "activation": "leaky_relu", "alpha": 2, "loss": "mse"})")),
+      parse(model(
+          kX +
+          R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "activation": "leaky_relu", "alpha": 2, "loss": "mse"})")),
       Contains("'alpha' must be in [0, 1)"));
 }
 
 TEST_CASE("parents: undefined, duplicate names, self-parent, cycles", "[model][errors]") {
-  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["y"], "units": 2, "loss": "mse"})")),
-                      Contains("vertices[1] (vertex 'h'): parent 'y' is not defined"));
-  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "x", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"})")),
-                      Contains("vertices[1] (vertex 'x'): duplicate vertex name (first declared at vertices[0])"));
+  REQUIRE_THROWS_WITH(
+      parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["y"], "units": 2, "loss": "mse"})")),
+      Contains("vertices[1] (vertex 'h'): parent 'y' is not defined"));
+  REQUIRE_THROWS_WITH(
+      parse(model(kX + R"(, {"name": "x", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"})")),
+      Contains("vertices[1] (vertex 'x'): duplicate vertex name (first declared at vertices[0])"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "add", "parents": ["x", "h"]}, )" + kOut)),
                       Contains("vertices[1] (vertex 'h'): vertex lists itself as a parent (cycle)"));
   // a -> b -> c -> a, entered from x
@@ -126,24 +136,21 @@ TEST_CASE("parents: undefined, duplicate names, self-parent, cycles", "[model][e
 }
 
 TEST_CASE("shape mismatches", "[model][errors]") {
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 3},
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 3},
                           {"name": "out", "op": "add", "parents": ["x", "h"], "loss": "mse"})")),
-      Contains("vertices[2] (vertex 'out'): parents must have equal shapes: 'x' is [4], 'h' is [3]"));
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 3},
+                      Contains("vertices[2] (vertex 'out'): parents must have equal shapes: 'x' is [4], 'h' is [3]"));
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 3},
                           {"name": "out", "op": "mul", "parents": ["h", "x"], "loss": "mse"})")),
-      Contains("parents must have equal shapes"));
+                      Contains("parents must have equal shapes"));
   REQUIRE_THROWS_WITH(
       parse(model(kX3 + R"(, {"name": "y", "op": "input", "shape": [1, 4, 5]},
                            {"name": "c", "op": "concat", "parents": ["x", "y"]},
                            {"name": "out", "op": "dense", "parents": ["c"], "units": 2, "loss": "mse"})")),
       Contains("vertices[2] (vertex 'c'): concat joins along the first axis; 'x' is [1,4,4] but 'y' is [1,4,5]"));
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "y", "op": "input", "shape": [1, 4, 5]},
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "y", "op": "input", "shape": [1, 4, 5]},
                           {"name": "c", "op": "concat", "parents": ["x", "y"]},
                           {"name": "out", "op": "dense", "parents": ["c"], "units": 2, "loss": "mse"})")),
-      Contains("concat joins along the first axis"));
+                      Contains("concat joins along the first axis"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "out", "op": "add", "parents": ["x"], "loss": "mse"})")),
                       Contains("op 'add' takes 2 to 64 parents, got 1"));
   REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [28, 28]},)" + kOut)),
@@ -172,30 +179,27 @@ TEST_CASE("slice range", "[model][errors]") {
       parse(model(kX + R"(, {"name": "s", "op": "slice", "parents": ["x"], "offset": 2, "length": 3},
                           {"name": "out", "op": "dense", "parents": ["s"], "units": 2, "loss": "mse"})")),
       Contains("vertices[1] (vertex 's'): slice [offset 2, length 3] is outside the parent's 4 elements"));
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "s", "op": "slice", "parents": ["x"], "offset": -1, "length": 2},
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "s", "op": "slice", "parents": ["x"], "offset": -1, "length": 2},
                           {"name": "out", "op": "dense", "parents": ["s"], "units": 2, "loss": "mse"})")),
-      Contains("'offset' = -1 is out of range"));
+                      Contains("'offset' = -1 is out of range"));
 }
 
 TEST_CASE("losses, inputs and reachability", "[model][errors]") {
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"},
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "h", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse"},
                           {"name": "out", "op": "dense", "parents": ["h"], "units": 2, "loss": "mse"})")),
-      Contains("vertices[2] (vertex 'out'): only one vertex may carry a loss; 'h' already does"));
+                      Contains("vertices[2] (vertex 'out'): only one vertex may carry a loss; 'h' already does"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2})")),
                       Contains("m.json: no vertex carries a loss"));
-  REQUIRE_THROWS_WITH(
-      parse(model(R"({"name": "a", "op": "dense", "parents": ["b"], "units": 2},
+  REQUIRE_THROWS_WITH(parse(model(R"({"name": "a", "op": "dense", "parents": ["b"], "units": 2},
                      {"name": "b", "op": "dense", "parents": ["a"], "units": 2, "loss": "mse"})")),
-      Contains("m.json: the model has no input vertex"));
+                      Contains("m.json: the model has no input vertex"));
   REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "dead", "op": "dense", "parents": ["x"], "units": 2}, )" + kOut)),
                       Contains("vertices[1] (vertex 'dead'): vertex does not reach the output 'out'"));
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "y", "op": "input", "shape": [3]}, )" + kOut)),
+                      Contains("vertices[1] (vertex 'y'): vertex does not reach the output 'out'"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "y", "op": "input", "shape": [3]}, )" + kOut)),
-      Contains("vertices[1] (vertex 'y'): vertex does not reach the output 'out'"));
-  REQUIRE_THROWS_WITH(parse(model(kX + "," + kOut + R"(, {"name": "z", "op": "dense", "parents": ["out"], "units": 2})")),
-                      Contains("vertices[1] (vertex 'out'): the output vertex must not feed other vertices (it feeds 'z')"));
+      parse(model(kX + "," + kOut + R"(, {"name": "z", "op": "dense", "parents": ["out"], "units": 2})")),
+      Contains("vertices[1] (vertex 'out'): the output vertex must not feed other vertices (it feeds 'z')"));
 }
 
 TEST_CASE("parameter sharing", "[model][errors]") {
@@ -204,19 +208,21 @@ TEST_CASE("parameter sharing", "[model][errors]") {
                           {"name": "b", "op": "dense", "parents": ["a"], "units": 3, "share": "a"},
                           {"name": "out", "op": "dense", "parents": ["b"], "units": 2, "loss": "mse"})")),
       Contains("vertices[2] (vertex 'b'): cannot share parameters with 'a': weight shapes [3,4] and [3,3] differ"));
-  REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "a", "op": "dense", "parents": ["x"], "units": 4},
+  REQUIRE_THROWS_WITH(parse(model(kX + R"(, {"name": "a", "op": "dense", "parents": ["x"], "units": 4},
                           {"name": "b", "op": "dense", "parents": ["a"], "units": 4, "share": "a", "bias": false},
                           {"name": "out", "op": "dense", "parents": ["b"], "units": 2, "loss": "mse"})")),
-      Contains("cannot share parameters with 'a': one has a bias and the other not"));
+                      Contains("cannot share parameters with 'a': one has a bias and the other not"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "nope"})")),
+      parse(model(kX +
+                  R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "nope"})")),
       Contains("'share' names unknown vertex 'nope'"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "out"})")),
+      parse(model(kX +
+                  R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "out"})")),
       Contains("a vertex cannot share parameters with itself"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "x"})")),
+      parse(
+          model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 2, "loss": "mse", "share": "x"})")),
       Contains("cannot share parameters with 'x': its op is 'input'"));
   // A valid tie: two dense vertices with the same weight shape.
   Graph g = parse(model(kX + R"(, {"name": "a", "op": "dense", "parents": ["x"], "units": 4},
@@ -230,7 +236,8 @@ TEST_CASE("numbers: absurd sizes, negative and non-integer values", "[model][err
       parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 1000000000000, "loss": "mse"})")),
       Contains("vertices[1] (vertex 'out'): 'units' = 1000000000000 is out of range [1, 67108864]"));
   REQUIRE_THROWS_WITH(
-      parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 18446744073709551615, "loss": "mse"})")),
+      parse(model(
+          kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": 18446744073709551615, "loss": "mse"})")),
       Contains("'units' = 18446744073709551615 is out of range"));
   REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [1000000, 1000000, 1000000]},)" + kOut)),
                       Contains("vertices[0] (vertex 'x'): input shape [1000000,1000000,1000000] exceeds the limit"));
@@ -239,20 +246,17 @@ TEST_CASE("numbers: absurd sizes, negative and non-integer values", "[model][err
                       Contains("exceeds the limit of 67108864 elements"));
   REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [100000000]},)" + kOut)),
                       Contains("'shape' entries must be integers in 1..67108864"));
-  REQUIRE_THROWS_WITH(
-      parse(model(R"({"name": "x", "op": "input", "shape": [67108864]},
+  REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [67108864]},
                      {"name": "out", "op": "dense", "parents": ["x"], "units": 67108864, "loss": "mse"})")),
-      Contains("weight matrix 67108864x67108864 exceeds the limit"));
-  REQUIRE_THROWS_WITH(
-      parse(model(R"({"name": "x", "op": "input", "shape": [67108864]},
+                      Contains("weight matrix 67108864x67108864 exceeds the limit"));
+  REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [67108864]},
                      {"name": "c", "op": "concat", "parents": ["x", "x"]},
                      {"name": "out", "op": "activation", "activation": "relu", "parents": ["c"], "loss": "mse"})")),
-      Contains("vertices[1] (vertex 'c'): output shape [134217728] exceeds the limit"));
-  REQUIRE_THROWS_WITH(
-      parse(model(R"({"name": "x", "op": "input", "shape": [65536, 32, 32]},
+                      Contains("vertices[1] (vertex 'c'): output shape [134217728] exceeds the limit"));
+  REQUIRE_THROWS_WITH(parse(model(R"({"name": "x", "op": "input", "shape": [65536, 32, 32]},
                      {"name": "c", "op": "conv2d", "parents": ["x"], "channels": 65536, "kernel": 32},
                      {"name": "out", "op": "dense", "parents": ["c"], "units": 2, "loss": "mse"})")),
-      Contains("conv2d size exceeds the tensor limit"));
+                      Contains("conv2d size exceeds the tensor limit"));
   REQUIRE_THROWS_WITH(
       parse(model(kX + R"(, {"name": "out", "op": "dense", "parents": ["x"], "units": -5, "loss": "mse"})")),
       Contains("'units' = -5 is out of range"));

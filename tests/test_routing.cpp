@@ -21,8 +21,7 @@ using pcgrid::Routing;
 
 namespace {
 
-Arch mesh(int w, int h, std::vector<Coord> dead_routers = {},
-          std::vector<std::pair<Coord, Coord>> dead_links = {}) {
+Arch mesh(int w, int h, std::vector<Coord> dead_routers = {}, std::vector<std::pair<Coord, Coord>> dead_links = {}) {
   Arch a;
   a.name = "test";
   a.width = w;
@@ -276,8 +275,8 @@ TEST_CASE("path throws on missing table entries and on loops", "[routing]") {
   l.next.assign(9, int8_t(pcgrid::kNoRoute));
   l.next[size_t(0 * 3 + 2)] = pcgrid::kEast;
   l.next[size_t(1 * 3 + 2)] = pcgrid::kWest;
-  CHECK_THROWS_WITH(l.path({0, 0}, {2, 0}), Catch::StartsWith("no route from (0,0) to (2,0)") &&
-                                                Catch::Contains("loop"));
+  CHECK_THROWS_WITH(l.path({0, 0}, {2, 0}),
+                    Catch::StartsWith("no route from (0,0) to (2,0)") && Catch::Contains("loop"));
   CHECK_THAT(pcgrid::check_routing(mesh(3, 1), l, {{0, 0}, {2, 0}}), Catch::Contains("no route"));
 }
 

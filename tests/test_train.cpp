@@ -76,9 +76,9 @@ TEST_CASE("a model whose input or output does not match the data is refused", "[
       {"name":"x","op":"input","shape":[100]},
       {"name":"o","op":"dense","parents":["x"],"units":10,"loss":"softmax_ce"}]})",
                               "small.json");
-  REQUIRE_THROWS_WITH(check_model_fits_data(g, tr, "small.json"),
-                      Catch::Contains("small.json: input vertex 'x' has 100 elements") &&
-                          Catch::Contains("28x28 = 784 pixels"));
+  REQUIRE_THROWS_WITH(
+      check_model_fits_data(g, tr, "small.json"),
+      Catch::Contains("small.json: input vertex 'x' has 100 elements") && Catch::Contains("28x28 = 784 pixels"));
   const Graph g2 = parse_model(R"({"format":"pcgrid-model","version":1,"vertices":[
       {"name":"x","op":"input","shape":[784]},
       {"name":"o","op":"dense","parents":["x"],"units":7,"loss":"mse"}]})",

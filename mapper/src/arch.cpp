@@ -273,7 +273,6 @@ std::string describe(const json& j) {
 
 std::string str(Coord c) { return fmt::format("({}, {})", c.x, c.y); }
 
-
 // ---------------------------------------------------------------------------------------------------------
 // Reading.
 

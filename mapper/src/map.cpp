@@ -365,10 +365,10 @@ Mapping load_mapping(const std::string& path) {
     sram[core] += m.slices[k].sram_words;
     slots[core] += m.slices[k].slots;
     if (sram[core] > a.sram_words || slots[core] > a.neuron_slots)
-      throw MapError(fmt::format("{}: slices[{}] overfills core {}: its slices need {} weight SRAM words and {} "
-                                 "neuron slots, a core has {} and {}",
-                                 path, k, coord_str(a.at(int(core))), sram[core], slots[core], a.sram_words,
-                                 a.neuron_slots));
+      throw MapError(
+          fmt::format("{}: slices[{}] overfills core {}: its slices need {} weight SRAM words and {} "
+                      "neuron slots, a core has {} and {}",
+                      path, k, coord_str(a.at(int(core))), sram[core], slots[core], a.sram_words, a.neuron_slots));
   }
   int usable = 0;
   for (int c = 0; c < a.cores(); ++c) usable += a.usable(a.at(c));
@@ -397,8 +397,8 @@ std::string mapping_summary(const Mapping& m) {
   r += fmt::format("    flit-hops         {}\n", s.flit_hops);
   r += fmt::format("    busiest link      {} flits\n", s.peak_link_flits);
   r += fmt::format("  longest route       {} hops\n", s.longest_route);
-  r += fmt::format("  routing             {}\n", m.routing.kind == Routing::Kind::XY ? "XY (dimension order)"
-                                                                                      : "up*/down* tables");
+  r += fmt::format("  routing             {}\n",
+                   m.routing.kind == Routing::Kind::XY ? "XY (dimension order)" : "up*/down* tables");
   r += fmt::format("  mapping time        {:.3f} s\n", s.map_seconds);
   return r;
 }
@@ -442,15 +442,17 @@ std::string mapping_svg(const Mapping& m) {
         ya += (d.y > c.y ? 1 : -1) * cell / 2.0, yb -= (d.y > c.y ? 1 : -1) * cell / 2.0;
       }
       if (!alive) {
-        o += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#d00\" "
-                         "stroke-dasharray=\"3,3\"/>\n",
-                         xa, ya, xb, yb);
+        o += fmt::format(
+            "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#d00\" "
+            "stroke-dasharray=\"3,3\"/>\n",
+            xa, ya, xb, yb);
         continue;
       }
       const double w = f > 0 ? 1 + 5.0 * double(f) / double(peak) : 0.5;
-      o += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
-                       "stroke-width=\"{:.2f}\"><title>{} flits/step</title></line>\n",
-                       xa, ya, xb, yb, f > 0 ? "#1f5fa8" : "#ccc", w, f);
+      o += fmt::format(
+          "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
+          "stroke-width=\"{:.2f}\"><title>{} flits/step</title></line>\n",
+          xa, ya, xb, yb, f > 0 ? "#1f5fa8" : "#ccc", w, f);
     }
   }
   std::set<Coord> dead(a.dead_cores.begin(), a.dead_cores.end()), deadr(a.dead_routers.begin(), a.dead_routers.end()),
@@ -461,23 +463,25 @@ std::string mapping_svg(const Mapping& m) {
     const int shade = int(255 - 180 * u);
     std::string fill = nslices[size_t(id)] ? fmt::format("rgb({},{},255)", shade, shade) : "#f4f4f4";
     if (reserved.count(c)) fill = "#fff6d5";
-    o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
-                     "stroke-width=\"{}\"><title>core ({},{}): {} slices, SRAM {:.0f}%</title></rect>\n",
-                     x0(c.x), y0(c.y), cell, cell, fill, c == a.host ? "#090" : "#333", c == a.host ? 3 : 1, c.x, c.y,
-                     nslices[size_t(id)], 100 * load[size_t(id)]);
+    o += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
+        "stroke-width=\"{}\"><title>core ({},{}): {} slices, SRAM {:.0f}%</title></rect>\n",
+        x0(c.x), y0(c.y), cell, cell, fill, c == a.host ? "#090" : "#333", c == a.host ? 3 : 1, c.x, c.y,
+        nslices[size_t(id)], 100 * load[size_t(id)]);
     if (dead.count(c) || deadr.count(c)) {
-      o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d00\" stroke-width=\"3\"/>"
-                       "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d00\" stroke-width=\"3\"/>\n",
-                       x0(c.x), y0(c.y), x0(c.x) + cell, y0(c.y) + cell, x0(c.x) + cell, y0(c.y), x0(c.x),
-                       y0(c.y) + cell);
+      o += fmt::format(
+          "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d00\" stroke-width=\"3\"/>"
+          "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d00\" stroke-width=\"3\"/>\n",
+          x0(c.x), y0(c.y), x0(c.x) + cell, y0(c.y) + cell, x0(c.x) + cell, y0(c.y), x0(c.x), y0(c.y) + cell);
     } else if (nslices[size_t(id)]) {
       o += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:.0f}%</text>\n", x0(c.x) + cell / 2,
                        y0(c.y) + cell / 2 + 4, 100 * load[size_t(id)]);
     }
   }
-  o += fmt::format("<text x=\"{}\" y=\"{}\">shade: weight SRAM use · blue lines: flits per relaxation step · "
-                   "red cross: dead · green border: host tile · yellow: reserved</text>\n",
-                   pad, H - 15);
+  o += fmt::format(
+      "<text x=\"{}\" y=\"{}\">shade: weight SRAM use · blue lines: flits per relaxation step · "
+      "red cross: dead · green border: host tile · yellow: reserved</text>\n",
+      pad, H - 15);
   o += "</svg>\n";
   return o;
 }

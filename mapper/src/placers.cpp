@@ -35,8 +35,7 @@ namespace {
 struct Load {
   const PlaceProblem& p;
   std::vector<int64_t> sram, slots, macs;
-  explicit Load(const PlaceProblem& pp)
-      : p(pp), sram(size_t(pp.arch->cores()), 0), slots(sram), macs(sram) {}
+  explicit Load(const PlaceProblem& pp) : p(pp), sram(size_t(pp.arch->cores()), 0), slots(sram), macs(sram) {}
   bool fits(int s, int core) const {
     return sram[size_t(core)] + p.sram[size_t(s)] <= p.arch->sram_words &&
            slots[size_t(core)] + p.slots[size_t(s)] <= p.arch->neuron_slots &&
@@ -57,26 +56,30 @@ struct Load {
   const int64_t usable = int64_t(p.cores.size());
   std::string why;
   if (by_sram > usable)
-    why = fmt::format("weight SRAM: the network needs {} words, the {} usable cores hold {} ({} missing)", sram,
-                      usable, usable * p.arch->sram_words, sram - usable * p.arch->sram_words);
+    why = fmt::format("weight SRAM: the network needs {} words, the {} usable cores hold {} ({} missing)", sram, usable,
+                      usable * p.arch->sram_words, sram - usable * p.arch->sram_words);
   else if (by_slots > usable)
     why = fmt::format("neuron slots: the network needs {}, the {} usable cores hold {} ({} missing)", slots, usable,
                       usable * p.arch->neuron_slots, slots - usable * p.arch->neuron_slots);
   else
-    why = fmt::format("slices do not pack: each core holds at most {} SRAM words, {} neuron slots and {} MACs "
-                      "(balance bound), and whole slices cannot be split",
-                      p.arch->sram_words, p.arch->neuron_slots, p.max_macs_per_core);
+    why = fmt::format(
+        "slices do not pack: each core holds at most {} SRAM words, {} neuron slots and {} MACs "
+        "(balance bound), and whole slices cannot be split",
+        p.arch->sram_words, p.arch->neuron_slots, p.max_macs_per_core);
   const std::string name = size_t(s) < p.slice_names.size() ? p.slice_names[size_t(s)] : fmt::format("slice {}", s);
-  throw MapError(fmt::format("the network does not fit: no usable core has room for {} ({} SRAM words, {} neuron "
-                             "slots, {} MACs); {}",
-                             name, p.sram[size_t(s)], p.slots[size_t(s)], p.macs[size_t(s)], why));
+  throw MapError(
+      fmt::format("the network does not fit: no usable core has room for {} ({} SRAM words, {} neuron "
+                  "slots, {} MACs); {}",
+                  name, p.sram[size_t(s)], p.slots[size_t(s)], p.macs[size_t(s)], why));
 }
 
 // Row-major first fit: the naive baseline.
 class RowMajor final : public Placer {
  public:
   std::string name() const override { return "rowmajor"; }
-  std::string help() const override { return "naive baseline: slices in graph order, first fit in row-major core order"; }
+  std::string help() const override {
+    return "naive baseline: slices in graph order, first fit in row-major core order";
+  }
   std::vector<int> place(const PlaceProblem& p, const PlaceConfig&) const override {
     Load load(p);
     std::vector<int> at(p.sram.size(), -1);

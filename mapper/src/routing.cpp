@@ -36,9 +36,7 @@ struct Live {
   Coord at(int i) const { return {i % w, i / w}; }
   bool alive(Coord c) const { return inside(c) && router[id(c)]; }
   // Channel from c through port p: both routers alive and the link not dead.
-  bool channel_ok(Coord c, int p) const {
-    return p >= kEast && p <= kSouth && inside(c) && link[id(c) * 4 + (p - 1)];
-  }
+  bool channel_ok(Coord c, int p) const { return p >= kEast && p <= kSouth && inside(c) && link[id(c) * 4 + (p - 1)]; }
 };
 
 int port_towards(Coord a, Coord b) {  // a, b neighbours
@@ -346,8 +344,7 @@ Routing build_routing(const Arch& a, const std::vector<Coord>& endpoints) {
 
 std::string check_routing(const Arch& a, const Routing& r, const std::vector<Coord>& endpoints) {
   if (r.width != a.width || r.height != a.height)
-    return fmt::format("routing is for a {}x{} mesh, the architecture is {}x{}", r.width, r.height, a.width,
-                       a.height);
+    return fmt::format("routing is for a {}x{} mesh, the architecture is {}x{}", r.width, r.height, a.width, a.height);
   const Live L = make_live(a);
   if (r.kind == Routing::Kind::Table && r.next.size() != size_t(L.n()) * size_t(L.n()))
     return fmt::format("routing table has {} entries, expected {}", r.next.size(), size_t(L.n()) * size_t(L.n()));

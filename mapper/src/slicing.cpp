@@ -83,8 +83,8 @@ std::vector<Slice> slice_graph(const Graph& g, const Arch& a) {
     const int64_t nv = int64_t(vs.size());
     const int64_t sram_row = gs.weights_per_row;
     const int64_t slots_row = gs.elems_per_row * nv;
-    const int64_t macs_row = (gs.weights_per_row - (g.v(owner).bias && g.has_params(owner) ? 1 : 0)) *
-                             gs.elems_per_row * nv;
+    const int64_t macs_row =
+        (gs.weights_per_row - (g.v(owner).bias && g.has_params(owner) ? 1 : 0)) * gs.elems_per_row * nv;
     const std::string who = vs.size() > 1 ? fmt::format("vertex '{}' (and {} vertices sharing its parameters)",
                                                         g.v(owner).name, vs.size() - 1)
                                           : fmt::format("vertex '{}'", g.v(owner).name);

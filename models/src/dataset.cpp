@@ -23,8 +23,8 @@ namespace {
 
 constexpr uint32_t kImageMagic = 0x00000803;  // unsigned byte, 3 dimensions
 constexpr uint32_t kLabelMagic = 0x00000801;  // unsigned byte, 1 dimension
-constexpr size_t kImageHeaderBytes = 16;       // magic, count, rows, cols
-constexpr size_t kLabelHeaderBytes = 8;        // magic, count
+constexpr size_t kImageHeaderBytes = 16;      // magic, count, rows, cols
+constexpr size_t kLabelHeaderBytes = 8;       // magic, count
 constexpr int64_t kMaxDim = 4096;
 constexpr int64_t kMaxCount = 100000000;
 constexpr size_t kMaxFileBytes = size_t{1} << 30;  // 1 GiB of (decompressed) content
@@ -39,9 +39,7 @@ struct FileCloser {
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw DataError(path + ": " + what);
-}
+[[noreturn]] void fail(const std::string& path, const std::string& what) { throw DataError(path + ": " + what); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -54,8 +52,7 @@ std::string hex32(uint32_t v) {
 }
 
 uint32_t be32(const std::vector<uint8_t>& d, size_t off) {
-  return (uint32_t{d[off]} << 24) | (uint32_t{d[off + 1]} << 16) | (uint32_t{d[off + 2]} << 8) |
-         uint32_t{d[off + 3]};
+  return (uint32_t{d[off]} << 24) | (uint32_t{d[off + 1]} << 16) | (uint32_t{d[off + 2]} << 8) | uint32_t{d[off + 3]};
 }
 
 FilePtr open_or_throw(const std::string& path) {
@@ -76,8 +73,8 @@ size_t read_chunk(std::FILE* f, const std::string& path, uint8_t* buf, size_t n)
 }
 
 [[noreturn]] void too_big(const std::string& path) {
-  fail(path, "content exceeds the " + std::to_string(kMaxFileBytes >> 20) +
-                 " MiB limit for dataset files; refusing to load");
+  fail(path,
+       "content exceeds the " + std::to_string(kMaxFileBytes >> 20) + " MiB limit for dataset files; refusing to load");
 }
 
 std::vector<uint8_t> read_plain(std::FILE* f, const std::string& path) {
@@ -167,8 +164,8 @@ std::string gzip_hint(const std::vector<uint8_t>& d, const std::string& path) {
 }
 
 // Validates an IDX image file and strips the header in place. Returns the pixel bytes.
-std::vector<uint8_t> parse_images(std::vector<uint8_t> d, const std::string& path, int64_t& count,
-                                  int64_t& rows, int64_t& cols) {
+std::vector<uint8_t> parse_images(std::vector<uint8_t> d, const std::string& path, int64_t& count, int64_t& rows,
+                                  int64_t& cols) {
   if (d.size() < 4) {
     fail(path, "truncated: file has " + std::to_string(d.size()) + " bytes, shorter than the " +
                    std::to_string(kImageHeaderBytes) + "-byte IDX image header");
@@ -189,21 +186,19 @@ std::vector<uint8_t> parse_images(std::vector<uint8_t> d, const std::string& pat
   }
   if (n == 0) fail(path, "header declares 0 images");
   if (n > kMaxCount) {
-    fail(path, "implausible image count " + std::to_string(n) + " in header (limit " +
-                   std::to_string(kMaxCount) + ")");
+    fail(path, "implausible image count " + std::to_string(n) + " in header (limit " + std::to_string(kMaxCount) + ")");
   }
   // Cannot overflow: 1e8 * 4096 * 4096 < 2^63.
   int64_t want = int64_t{n} * int64_t{r} * int64_t{c};
   int64_t have = static_cast<int64_t>(d.size() - kImageHeaderBytes);
   if (have < want) {
     fail(path, "truncated: header declares " + std::to_string(n) + " images of " + std::to_string(r) + "x" +
-                   std::to_string(c) + " = " + std::to_string(want) + " bytes, file has " +
-                   std::to_string(have));
+                   std::to_string(c) + " = " + std::to_string(want) + " bytes, file has " + std::to_string(have));
   }
   if (have > want) {
-    fail(path, "trailing garbage: header declares " + std::to_string(n) + " images of " + std::to_string(r) +
-                   "x" + std::to_string(c) + " = " + std::to_string(want) + " bytes, file has " +
-                   std::to_string(have) + " (" + std::to_string(have - want) + " extra)");
+    fail(path, "trailing garbage: header declares " + std::to_string(n) + " images of " + std::to_string(r) + "x" +
+                   std::to_string(c) + " = " + std::to_string(want) + " bytes, file has " + std::to_string(have) +
+                   " (" + std::to_string(have - want) + " extra)");
   }
   count = n;
   rows = r;
@@ -230,8 +225,7 @@ std::vector<uint8_t> parse_labels(std::vector<uint8_t> d, const std::string& pat
   uint32_t n = be32(d, 4);
   if (n == 0) fail(path, "header declares 0 labels");
   if (n > kMaxCount) {
-    fail(path, "implausible label count " + std::to_string(n) + " in header (limit " +
-                   std::to_string(kMaxCount) + ")");
+    fail(path, "implausible label count " + std::to_string(n) + " in header (limit " + std::to_string(kMaxCount) + ")");
   }
   int64_t want = n;
   int64_t have = static_cast<int64_t>(d.size() - kLabelHeaderBytes);
@@ -240,15 +234,14 @@ std::vector<uint8_t> parse_labels(std::vector<uint8_t> d, const std::string& pat
                    " bytes, file has " + std::to_string(have));
   }
   if (have > want) {
-    fail(path, "trailing garbage: header declares " + std::to_string(n) + " labels = " +
-                   std::to_string(want) + " bytes, file has " + std::to_string(have) + " (" +
-                   std::to_string(have - want) + " extra)");
+    fail(path, "trailing garbage: header declares " + std::to_string(n) + " labels = " + std::to_string(want) +
+                   " bytes, file has " + std::to_string(have) + " (" + std::to_string(have - want) + " extra)");
   }
   for (size_t i = 0; i < d.size() - kLabelHeaderBytes; ++i) {
     unsigned v = d[kLabelHeaderBytes + i];
     if (v >= static_cast<unsigned>(kNumClasses)) {
-      fail(path, "label at index " + std::to_string(i) + " has value " + std::to_string(v) +
-                     " (must be < " + std::to_string(kNumClasses) + ")");
+      fail(path, "label at index " + std::to_string(i) + " has value " + std::to_string(v) + " (must be < " +
+                     std::to_string(kNumClasses) + ")");
     }
   }
   d.erase(d.begin(), d.begin() + kLabelHeaderBytes);

@@ -1,7 +1,7 @@
 #include "pcgrid/graph.hpp"
 
-#include <boost/graph/topological_sort.hpp>
 #include <fmt/format.h>
+#include <boost/graph/topological_sort.hpp>
 
 #include <algorithm>
 #include <map>
@@ -14,19 +14,17 @@ struct OpName {
   OpKind k;
   const char* n;
 };
-constexpr OpName kOps[] = {{OpKind::Input, "input"}, {OpKind::Dense, "dense"},
-                           {OpKind::Conv2d, "conv2d"}, {OpKind::Activation, "activation"},
-                           {OpKind::Add, "add"}, {OpKind::Mul, "mul"},
-                           {OpKind::Concat, "concat"}, {OpKind::Slice, "slice"}};
+constexpr OpName kOps[] = {{OpKind::Input, "input"},           {OpKind::Dense, "dense"}, {OpKind::Conv2d, "conv2d"},
+                           {OpKind::Activation, "activation"}, {OpKind::Add, "add"},     {OpKind::Mul, "mul"},
+                           {OpKind::Concat, "concat"},         {OpKind::Slice, "slice"}};
 struct ActName {
   Act a;
   const char* n;
 };
-constexpr ActName kActs[] = {{Act::Identity, "identity"}, {Act::Relu, "relu"},
-                             {Act::LeakyRelu, "leaky_relu"}, {Act::Tanh, "tanh"},
-                             {Act::Sigmoid, "sigmoid"}, {Act::HardTanh, "hard_tanh"},
-                             {Act::Sin, "sin"}, {Act::Tan, "tan"},
-                             {Act::Sqrt, "sqrt"}, {Act::Square, "square"}};
+constexpr ActName kActs[] = {{Act::Identity, "identity"}, {Act::Relu, "relu"},       {Act::LeakyRelu, "leaky_relu"},
+                             {Act::Tanh, "tanh"},         {Act::Sigmoid, "sigmoid"}, {Act::HardTanh, "hard_tanh"},
+                             {Act::Sin, "sin"},           {Act::Tan, "tan"},         {Act::Sqrt, "sqrt"},
+                             {Act::Square, "square"}};
 struct LossName {
   Loss l;
   const char* n;
@@ -116,8 +114,7 @@ void Graph::finalize(const std::string& origin) {
   // cyclic or name undefined parents, and those messages would hide the real problem.
   bool any_input = false;
   for (size_t i = 0; i < n; ++i) any_input = any_input || g_[i].op == OpKind::Input;
-  if (!any_input)
-    throw ModelError(origin + ": the model has no input vertex (declare one with \"op\": \"input\")");
+  if (!any_input) throw ModelError(origin + ": the model has no input vertex (declare one with \"op\": \"input\")");
   par_.assign(n, {});
   ch_.assign(n, {});
   for (size_t i = 0; i < n; ++i) {
@@ -180,10 +177,8 @@ void Graph::finalize(const std::string& origin) {
     const auto& ps = par_[i];
     auto need = [&](size_t lo, size_t hi) {
       if (ps.size() < lo || ps.size() > hi)
-        fail(i, hi == lo ? fmt::format("op '{}' takes exactly {} parent(s), got {}", to_string(v.op), lo,
-                                       ps.size())
-                         : fmt::format("op '{}' takes {} to {} parents, got {}", to_string(v.op), lo, hi,
-                                       ps.size()));
+        fail(i, hi == lo ? fmt::format("op '{}' takes exactly {} parent(s), got {}", to_string(v.op), lo, ps.size())
+                         : fmt::format("op '{}' takes {} to {} parents, got {}", to_string(v.op), lo, hi, ps.size()));
     };
     auto pshape = [&](size_t k) -> const Shape& { return g_[ps[k]].shape; };
     switch (v.op) {
@@ -206,23 +201,22 @@ void Graph::finalize(const std::string& origin) {
         need(1, 1);
         if (v.units <= 0 || v.units > kMaxTensor) fail(i, fmt::format("'units' must be in 1..{}", kMaxTensor));
         if (shape_size(pshape(0)) * v.units > kMaxTensor)
-          fail(i, fmt::format("weight matrix {}x{} exceeds the limit of {} elements", v.units,
-                              shape_size(pshape(0)), kMaxTensor));
+          fail(i, fmt::format("weight matrix {}x{} exceeds the limit of {} elements", v.units, shape_size(pshape(0)),
+                              kMaxTensor));
         v.shape = {v.units};
         break;
       case OpKind::Conv2d: {
         need(1, 1);
         const Shape& s = pshape(0);
         if (s.size() != 3)
-          fail(i, fmt::format("conv2d needs a [channels, height, width] parent, '{}' has shape {}",
-                              g_[ps[0]].name, shape_str(s)));
+          fail(i, fmt::format("conv2d needs a [channels, height, width] parent, '{}' has shape {}", g_[ps[0]].name,
+                              shape_str(s)));
         if (v.channels <= 0 || v.kernel <= 0 || v.stride <= 0 || v.padding < 0)
           fail(i, "conv2d needs channels > 0, kernel > 0, stride > 0, padding >= 0");
         int64_t ho = (s[1] + 2 * v.padding - v.kernel) / v.stride + 1;
         int64_t wo = (s[2] + 2 * v.padding - v.kernel) / v.stride + 1;
         if (s[1] + 2 * v.padding < v.kernel || s[2] + 2 * v.padding < v.kernel || ho <= 0 || wo <= 0)
-          fail(i, fmt::format("kernel {} does not fit input {} with padding {}", v.kernel, shape_str(s),
-                              v.padding));
+          fail(i, fmt::format("kernel {} does not fit input {} with padding {}", v.kernel, shape_str(s), v.padding));
         if (v.channels * s[0] * v.kernel * v.kernel > kMaxTensor || v.channels * ho * wo > kMaxTensor)
           fail(i, "conv2d size exceeds the tensor limit");
         v.shape = {v.channels, ho, wo};
@@ -249,8 +243,8 @@ void Graph::finalize(const std::string& origin) {
         for (size_t k = 1; k < ps.size(); ++k) {
           const Shape& t = pshape(k);
           if (t.size() != s.size() || !std::equal(t.begin() + 1, t.end(), s.begin() + 1))
-            fail(i, fmt::format("concat joins along the first axis; '{}' is {} but '{}' is {}",
-                                g_[ps[0]].name, shape_str(pshape(0)), g_[ps[k]].name, shape_str(t)));
+            fail(i, fmt::format("concat joins along the first axis; '{}' is {} but '{}' is {}", g_[ps[0]].name,
+                                shape_str(pshape(0)), g_[ps[k]].name, shape_str(t)));
           s[0] += t[0];
         }
         v.shape = s;
@@ -260,8 +254,8 @@ void Graph::finalize(const std::string& origin) {
         need(1, 1);
         int64_t m = shape_size(pshape(0));
         if (v.length <= 0 || v.offset < 0 || v.offset + v.length > m)
-          fail(i, fmt::format("slice [offset {}, length {}] is outside the parent's {} elements", v.offset,
-                              v.length, m));
+          fail(i,
+               fmt::format("slice [offset {}, length {}] is outside the parent's {} elements", v.offset, v.length, m));
         v.shape = {v.length};
         break;
       }
@@ -279,8 +273,8 @@ void Graph::finalize(const std::string& origin) {
   if (inputs_.empty()) throw ModelError(origin + ": the model has no input vertex");
   if (output_ == npos) throw ModelError(origin + ": no vertex carries a loss (mark the output vertex with \"loss\")");
   if (!ch_[output_].empty())
-    fail(output_, fmt::format("the output vertex must not feed other vertices (it feeds '{}')",
-                              g_[ch_[output_][0]].name));
+    fail(output_,
+         fmt::format("the output vertex must not feed other vertices (it feeds '{}')", g_[ch_[output_][0]].name));
   // Reachability: every vertex must lie on a path from an input to the output.
   std::vector<char> up(n, 0), down(n, 0);
   for (size_t i : topo_)

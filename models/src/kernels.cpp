@@ -73,8 +73,8 @@ uint64_t& mac_count() {
   return n;
 }
 
-void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std::vector<const double*>& par,
-                    double* z, double* vhat) {
+void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std::vector<const double*>& par, double* z,
+                    double* vhat) {
   const Vertex& v = g.v(i);
   const int64_t n = g.size_of(i);
   const size_t o = g.param_owner(i);

@@ -16,7 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-
 const char* type_name(const json& j) { return j.type_name(); }
 
 struct Reader {
@@ -28,8 +27,7 @@ struct Reader {
   }
   int64_t integer(const json& o, const char* key, int64_t lo, int64_t hi) const {
     const json& j = o.at(key);
-    if (!j.is_number_integer())
-      fail(fmt::format("'{}' must be an integer, got {} {}", key, type_name(j), j.dump()));
+    if (!j.is_number_integer()) fail(fmt::format("'{}' must be an integer, got {} {}", key, type_name(j), j.dump()));
     int64_t v = j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : j.get<int64_t>();
     if (v < lo || v > hi) fail(fmt::format("'{}' = {} is out of range [{}, {}]", key, j.dump(), lo, hi));
     return v;
@@ -58,7 +56,6 @@ std::string line_col(const std::string& text, size_t byte) {
   return fmt::format("line {}, column {}", line, col);
 }
 
-
 Graph parse_model(const std::string& text, const std::string& origin) {
   json doc;
   try {
@@ -80,14 +77,11 @@ Graph parse_model(const std::string& text, const std::string& origin) {
   static const std::set<std::string> top_keys = {"format", "version", "name", "description", "vertices"};
   for (auto it = doc.begin(); it != doc.end(); ++it)
     if (!top_keys.count(it.key()))
-      r.fail(fmt::format("unknown key '{}' (expected one of: format, version, name, description, vertices)",
-                         it.key()));
-  if (!doc.contains("format") || doc["format"] != "pcgrid-model")
-    r.fail("'format' must be \"pcgrid-model\"");
+      r.fail(fmt::format("unknown key '{}' (expected one of: format, version, name, description, vertices)", it.key()));
+  if (!doc.contains("format") || doc["format"] != "pcgrid-model") r.fail("'format' must be \"pcgrid-model\"");
   if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int64_t>() != 1)
     r.fail("'version' must be 1 (the only model format version this pcgrid reads)");
-  if (!doc.contains("vertices") || !doc["vertices"].is_array())
-    r.fail("'vertices' must be an array of vertex objects");
+  if (!doc.contains("vertices") || !doc["vertices"].is_array()) r.fail("'vertices' must be an array of vertex objects");
   Graph g;
   if (doc.contains("name")) g.name = r.string(doc, "name");
   if (doc.contains("description")) g.description = r.string(doc, "description");
@@ -201,7 +195,8 @@ Graph parse_model(const std::string& text, const std::string& origin) {
 
 Graph load_model(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ModelError(fmt::format("{}: is a directory, not a model file", path));
+  if (std::filesystem::is_directory(path, ec))
+    throw ModelError(fmt::format("{}: is a directory, not a model file", path));
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelError(fmt::format("{}: cannot open model file", path));
   std::ostringstream ss;
@@ -221,9 +216,8 @@ std::string describe(const Graph& g) {
     std::string ps;
     if (g.param_owner(i) == i) np = shape_size(g.weight_shape(i)) + g.bias_size(i);
     total += np;
-    std::string pstr = g.param_owner(i) != Graph::npos && g.param_owner(i) != i
-                           ? "shared:" + g.v(g.param_owner(i)).name
-                           : std::to_string(np);
+    std::string pstr = g.param_owner(i) != Graph::npos && g.param_owner(i) != i ? "shared:" + g.v(g.param_owner(i)).name
+                                                                                : std::to_string(np);
     for (auto p : g.parents(i)) ps += (ps.empty() ? "" : ", ") + g.v(p).name;
     std::string extra = v.loss != Loss::None ? fmt::format("  [output, loss {}]", to_string(v.loss)) : "";
     out += fmt::format("{:<14} {:<10} {:<11} {:<14} {:<10} {}{}\n", v.name, to_string(v.op), to_string(v.act),

@@ -160,8 +160,8 @@ void forward(const Graph& g, const Params& p, int B, const std::vector<const dou
   s.out_fwd = s.vhat[g.output()];
 }
 
-void backprop(const Graph& g, const Params& p, int B, const std::vector<const double*>& inputs,
-              const double* target, State& s, Grads& grads) {
+void backprop(const Graph& g, const Params& p, int B, const std::vector<const double*>& inputs, const double* target,
+              State& s, Grads& grads) {
   forward(g, p, B, inputs, s);
   grads.zero_like(p);
   const size_t out = g.output();

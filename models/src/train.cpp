@@ -11,13 +11,12 @@ namespace pcgrid {
 
 void check_model_fits_data(const Graph& g, const ImageSet& d, const std::string& origin) {
   if (g.inputs().size() != 1)
-    throw ModelError(fmt::format("{}: the model has {} input vertices; image data feeds exactly one", origin,
-                                 g.inputs().size()));
+    throw ModelError(
+        fmt::format("{}: the model has {} input vertices; image data feeds exactly one", origin, g.inputs().size()));
   const size_t in = g.inputs()[0];
   if (g.size_of(in) != d.pixels())
-    throw ModelError(fmt::format("{}: input vertex '{}' has {} elements {} but the data has {}x{} = {} pixels",
-                                 origin, g.v(in).name, g.size_of(in), shape_str(g.v(in).shape), d.rows, d.cols,
-                                 d.pixels()));
+    throw ModelError(fmt::format("{}: input vertex '{}' has {} elements {} but the data has {}x{} = {} pixels", origin,
+                                 g.v(in).name, g.size_of(in), shape_str(g.v(in).shape), d.rows, d.cols, d.pixels()));
   if (g.size_of(g.output()) != d.num_classes)
     throw ModelError(fmt::format("{}: output vertex '{}' has {} elements but the data has {} classes", origin,
                                  g.v(g.output()).name, g.size_of(g.output()), d.num_classes));
@@ -37,8 +36,8 @@ void make_batch(const ImageSet& d, const std::vector<int64_t>& idx, int64_t from
 }
 
 namespace {
-int64_t count_correct(const Graph& g, const State& s, const ImageSet& d, const std::vector<int64_t>& idx,
-                      int64_t from, int B) {
+int64_t count_correct(const Graph& g, const State& s, const ImageSet& d, const std::vector<int64_t>& idx, int64_t from,
+                      int B) {
   const int64_t n = g.size_of(g.output());
   int64_t ok = 0;
   for (int b = 0; b < B; ++b) {

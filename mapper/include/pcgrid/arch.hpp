@@ -35,20 +35,20 @@ struct EnergyTable {
 
 struct Arch {
   std::string name;
-  int width = 0, height = 0;      // cores along x and y
-  int64_t sram_words = 0;         // weight SRAM per core, 16-bit words
-  int64_t neuron_slots = 0;       // value/error slots per core
-  int mac_lanes = 0;              // parallel MAC units per core
-  int buffer_depth = 0;           // router input-buffer depth, flits per port
-  int flit_bits = 0;              // flit payload width
-  int link_latency = 0;           // cycles per router-to-router link
+  int width = 0, height = 0;  // cores along x and y
+  int64_t sram_words = 0;     // weight SRAM per core, 16-bit words
+  int64_t neuron_slots = 0;   // value/error slots per core
+  int mac_lanes = 0;          // parallel MAC units per core
+  int buffer_depth = 0;       // router input-buffer depth, flits per port
+  int flit_bits = 0;          // flit payload width
+  int link_latency = 0;       // cycles per router-to-router link
   double clock_mhz = 0;
-  Coord host;                     // router the host-interface tile attaches to (on the grid edge)
+  Coord host;  // router the host-interface tile attaches to (on the grid edge)
   EnergyTable energy;
-  std::vector<Coord> dead_cores;      // compute dead, router alive
-  std::vector<Coord> dead_routers;    // router (and its core) dead
+  std::vector<Coord> dead_cores;                    // compute dead, router alive
+  std::vector<Coord> dead_routers;                  // router (and its core) dead
   std::vector<std::pair<Coord, Coord>> dead_links;  // bidirectional link between neighbours
-  std::vector<Coord> reserved_cores;  // not to be used by the mapper (e.g. spares)
+  std::vector<Coord> reserved_cores;                // not to be used by the mapper (e.g. spares)
 
   int cores() const { return width * height; }
   int id(Coord c) const { return c.y * width + c.x; }

@@ -30,12 +30,12 @@ namespace pcgrid {
 
 struct Slice {
   int id = 0;
-  std::vector<size_t> vertices;  // graph vertices of the group (one unless parameters are shared)
-  int64_t row_lo = 0, row_hi = 0;  // rows of the group held here
+  std::vector<size_t> vertices;      // graph vertices of the group (one unless parameters are shared)
+  int64_t row_lo = 0, row_hi = 0;    // rows of the group held here
   int64_t elem_lo = 0, elem_hi = 0;  // the matching element range of each vertex (rows × elements per row)
-  int64_t sram_words = 0;  // weights + biases
-  int64_t slots = 0;       // neuron slots (elements of all vertices of the group)
-  int64_t macs = 0;        // multiply-accumulates of one forward evaluation
+  int64_t sram_words = 0;            // weights + biases
+  int64_t slots = 0;                 // neuron slots (elements of all vertices of the group)
+  int64_t macs = 0;                  // multiply-accumulates of one forward evaluation
   bool is_input = false;
   bool is_output = false;
 };
@@ -46,8 +46,8 @@ const char* to_string(FlowKind k);
 struct Flow {
   int src = 0, dst = 0;  // slice ids
   FlowKind kind = FlowKind::Pred;
-  int64_t words = 0;     // 16-bit words per relaxation step
-  int64_t flits = 0;     // flits per relaxation step (header + payload)
+  int64_t words = 0;  // 16-bit words per relaxation step
+  int64_t flits = 0;  // flits per relaxation step (header + payload)
 };
 
 int64_t message_flits(int64_t words, int flit_bits);
@@ -61,17 +61,17 @@ std::vector<Flow> slice_flows(const Graph& g, const std::vector<Slice>& slices, 
 // What a placement strategy sees.
 struct PlaceProblem {
   const Arch* arch = nullptr;
-  std::vector<int64_t> sram, slots, macs;          // per slice
-  std::vector<std::pair<int, int>> edges;          // slice pairs (a < b) that exchange messages
-  std::vector<int64_t> edge_flits;                 // flits per relaxation step, both directions summed
-  std::vector<int> cores;                          // usable core ids
+  std::vector<int64_t> sram, slots, macs;  // per slice
+  std::vector<std::pair<int, int>> edges;  // slice pairs (a < b) that exchange messages
+  std::vector<int64_t> edge_flits;         // flits per relaxation step, both directions summed
+  std::vector<int> cores;                  // usable core ids
   // Hop distance between core ids on the live mesh: Manhattan on a healthy mesh, else BFS distances in
   // `dist` (grid cores × grid cores).
   std::vector<int> dist;
   int hop(int a, int b) const;
-  int64_t max_macs_per_core = 0;                   // balance bound
-  std::vector<int> host_slices;                    // slices that talk to the host (inputs, output)
-  std::vector<std::string> slice_names;            // "vertex 'h1' rows [0,20)", for error messages
+  int64_t max_macs_per_core = 0;         // balance bound
+  std::vector<int> host_slices;          // slices that talk to the host (inputs, output)
+  std::vector<std::string> slice_names;  // "vertex 'h1' rows [0,20)", for error messages
   int host_core = 0;
 };
 
@@ -99,12 +99,12 @@ int64_t placement_cost(const PlaceProblem& p, const std::vector<int>& core_of);
 
 struct MapStats {
   int cores_used = 0, cores_usable = 0;
-  double sram_min = 0, sram_mean = 0, sram_max = 0;   // utilisation of used cores, 0..1
+  double sram_min = 0, sram_mean = 0, sram_max = 0;  // utilisation of used cores, 0..1
   double slots_min = 0, slots_mean = 0, slots_max = 0;
-  double macs_min = 0, macs_mean = 0, macs_max = 0;   // MACs per core per forward evaluation
-  int64_t messages = 0, flits = 0, flit_hops = 0;     // per relaxation step (PRED + ERR), NoC only
+  double macs_min = 0, macs_mean = 0, macs_max = 0;  // MACs per core per forward evaluation
+  int64_t messages = 0, flits = 0, flit_hops = 0;    // per relaxation step (PRED + ERR), NoC only
   int longest_route = 0;
-  int64_t peak_link_flits = 0;                        // busiest directed link, flits per relaxation step
+  int64_t peak_link_flits = 0;  // busiest directed link, flits per relaxation step
   double map_seconds = 0;
 };
 

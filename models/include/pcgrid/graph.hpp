@@ -48,13 +48,13 @@ struct Vertex {
   std::string name;
   OpKind op = OpKind::Input;
   Act act = Act::Identity;
-  double act_alpha = 0.01;      // leaky-ReLU slope for negative inputs
+  double act_alpha = 0.01;  // leaky-ReLU slope for negative inputs
   Loss loss = Loss::None;
   std::vector<std::string> parents;  // ordered (concat order, etc.)
   // add / mul only: elementwise function applied to each parent before combining
   // (z = Σ_k g_k(x_k) or Π_k g_k(x_k)); empty = identity for all. Lets tan(a) + sin(b) be one vertex.
   std::vector<Act> parent_acts;
-  Shape shape;                       // output shape, filled by validation for non-inputs
+  Shape shape;  // output shape, filled by validation for non-inputs
   // dense
   int64_t units = 0;
   bool bias = true;
@@ -93,7 +93,7 @@ class Graph {
   size_t size() const { return boost::num_vertices(g_); }
   const Vertex& v(size_t i) const { return g_[i]; }
   const BGraph& bgl() const { return g_; }
-  const std::vector<size_t>& topo() const { return topo_; }           // parents before children
+  const std::vector<size_t>& topo() const { return topo_; }               // parents before children
   const std::vector<size_t>& parents(size_t i) const { return par_[i]; }  // ordered
   const std::vector<size_t>& children(size_t i) const { return ch_[i]; }  // each child once
   const std::vector<size_t>& inputs() const { return inputs_; }

@@ -22,9 +22,9 @@ class Rng {
  public:
   explicit Rng(uint64_t seed);
   uint64_t next();
-  double uniform();                  // [0, 1)
-  double normal();                   // N(0, 1), Box–Muller
-  uint64_t below(uint64_t n);        // [0, n), unbiased
+  double uniform();            // [0, 1)
+  double normal();             // N(0, 1), Box–Muller
+  uint64_t below(uint64_t n);  // [0, n), unbiased
  private:
   uint64_t s_[4];
 };
@@ -43,8 +43,8 @@ Params init_params(const Graph& g, Init scheme, uint64_t seed, double normal_std
 
 // Per-vertex kernels shared by both engines.
 // forward: z = op(parents), vhat = act(z), each B × size_of(i).
-void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std::vector<const double*>& par,
-                    double* z, double* vhat);
+void vertex_forward(const Graph& g, const Params& p, size_t i, int B, const std::vector<const double*>& par, double* z,
+                    double* vhat);
 // Vector-Jacobian product of vertex i at (parents `par`, pre-activation `z`) applied to `gy` (B × size):
 // adds (∂v̂_i/∂parent)ᵀ gy into gpar[k] (skipped when null) and (∂v̂_i/∂θ)ᵀ gy, summed over the batch,
 // into gw / gb (skipped when null).
@@ -63,8 +63,8 @@ enum class PcMode { Standard, FixedPrediction };
 
 struct PcConfig {
   PcMode mode = PcMode::Standard;
-  int steps = 5;           // T, relaxation steps (T = 5 as in the PCX MLP benchmark, Pinchetti et al. 2024)
-  double eta_v = 0.1;      // inference rate
+  int steps = 5;       // T, relaxation steps (T = 5 as in the PCX MLP benchmark, Pinchetti et al. 2024)
+  double eta_v = 0.1;  // inference rate
   // Output nudge β: ε_out = β·(−∂L/∂v̂_out), i.e. energy F = Σ½‖ε_i‖² + β·L. β = 1 is the usual clamped
   // output. Reported gradients are divided by β. As β → 0 every error shrinks and standard PC's
   // gradients tend to backprop's (the weak-nudging limit, cf. Scellier & Bengio 2017; Millidge et al. 2020).
@@ -96,8 +96,8 @@ void forward(const Graph& g, const Params& p, int B, const std::vector<const dou
 
 // Exact reverse-mode backprop. Fills s (forward values) and grads (summed over the batch).
 // State.eps holds −∂L/∂v for every vertex, for comparison with PC.
-void backprop(const Graph& g, const Params& p, int B, const std::vector<const double*>& inputs,
-              const double* target, State& s, Grads& grads);
+void backprop(const Graph& g, const Params& p, int B, const std::vector<const double*>& inputs, const double* target,
+              State& s, Grads& grads);
 
 // Predictive coding: forward sweep, output error, cfg.steps relaxation steps, then the local weight
 // gradients at the final state, returned as loss gradients (= −(∂v̂/∂θ)ᵀε summed over the batch) so
@@ -111,7 +111,7 @@ bool parse_opt(const std::string& s, OptKind& out);
 struct OptConfig {
   OptKind kind = OptKind::Adam;
   double lr = 1e-3;
-  double momentum = 0.0;          // SGD
+  double momentum = 0.0;                          // SGD
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // Adam (Kingma & Ba 2015 defaults)
   double weight_decay = 0.0;
 };

@@ -31,7 +31,7 @@ struct EpochReport {
   double train_loss = 0;  // mean per sample, at the forward pass
   double train_acc = 0;   // forward-pass accuracy on the training samples seen this epoch
   double test_acc = 0;
-  double seconds = 0;     // training time of the epoch (excludes evaluation)
+  double seconds = 0;  // training time of the epoch (excludes evaluation)
 };
 
 struct TrainResult {
