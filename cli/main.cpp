@@ -143,11 +143,20 @@ struct MapOpts {
   bool json = false, force = false;
 };
 
-// Writes `text` to `path` through a temporary file and a rename, so an interrupted run never leaves a
-// truncated file; refuses to replace an existing file unless `force`.
+// Writes `text` to `path`. A regular file is written through a temporary file and a rename, so an
+// interrupted run never leaves a truncated file, and an existing one is replaced only with `force`. A
+// device or pipe (/dev/null, /dev/stdout) is written in place — renaming over it would replace the device.
 void write_output(const std::string& path, const std::string& text, bool force) {
   namespace fs = std::filesystem;
-  if (!force && fs::exists(path)) throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st) && fs::is_directory(st)) throw MapError(fmt::format("{}: is a directory", path));
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream f(path, std::ios::binary);
+    if (!(f << text)) throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+    return;
+  }
+  if (!force && fs::exists(st)) throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -156,9 +165,17 @@ void write_output(const std::string& path, const std::string& text, bool force) 
     f.flush();
     if (!f) throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
   }
-  std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) throw MapError(fmt::format("{}: cannot write: {}", path, ec.message()));
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw MapError(fmt::format("{}: cannot write: {}", path, ec.message()));
+  }
+}
+
+bool is_special_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  return std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
 }
 
 int run_map(const MapOpts& o) {
@@ -166,7 +183,10 @@ int run_map(const MapOpts& o) {
   Mapping m = map_model(o.model, a, o.place);
   const std::string out = o.out.empty() ? std::filesystem::path(o.model).stem().string() + ".mapping.json" : o.out;
   std::string svg = o.svg;
-  if (svg.empty()) {
+  // With -o /dev/null (or another device) and no --svg, no picture is written: "/dev/null.svg" is not
+  // what anyone means.
+  const bool want_svg = !o.svg.empty() || !is_special_file(out);
+  if (svg.empty() && want_svg) {
     svg = out;
     const std::string ext = ".json";
     if (svg.size() > ext.size() && svg.compare(svg.size() - ext.size(), ext.size(), ext) == 0)
@@ -174,10 +194,10 @@ int run_map(const MapOpts& o) {
     svg += ".svg";
   }
   for (const auto& f : {out, svg})
-    if (!o.force && std::filesystem::exists(f))
+    if (!f.empty() && !o.force && std::filesystem::exists(f) && !is_special_file(f))
       throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", f));
   write_output(out, mapping_to_json(m), o.force);
-  write_output(svg, mapping_svg(m), o.force);
+  if (want_svg) write_output(svg, mapping_svg(m), o.force);
   if (o.json) {
     json j = json::parse(mapping_to_json(m))["stats"];
     j["mapping_file"] = out;
@@ -187,7 +207,7 @@ int run_map(const MapOpts& o) {
     fmt::print("{}\n", j.dump());
   } else {
     fmt::print("{}", mapping_summary(m));
-    fmt::print("wrote {} and {}\n", out, svg);
+    fmt::print(want_svg ? "wrote {} and {}\n" : "wrote {}{}\n", out, want_svg ? svg : "");
   }
   return 0;
 }

@@ -236,5 +236,15 @@ stdout_has "rowmajor"
 stdout_has "greedy"
 stdout_has "anneal"
 
+# Writing to a device must not replace it (a rename over /dev/null once turned it into a regular file).
+run "map to /dev/null writes in place and no /dev/null.svg" map "$ZOO/gated_fmnist.json" -o /dev/null --force
+expect_ok
+[ -c /dev/null ] || fail "/dev/null is no longer a character device"
+[ ! -e /dev/null.svg ] || fail "map wrote /dev/null.svg"
+
+run "map to a directory" map "$ZOO/gated_fmnist.json" -o "$TMP"
+expect_fail
+stderr_has "$TMP: is a directory"
+
 echo "all $NCASES CLI cases passed"
 exit 0
