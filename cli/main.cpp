@@ -13,6 +13,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -157,14 +160,30 @@ void write_output(const std::string& path, const std::string& text, bool force) 
     return;
   }
   if (!force && fs::exists(st)) throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw MapError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-    f << text;
-    f.flush();
-    if (!f) throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+  // A fresh temporary name next to the target (mkstemp), so no file of the user's is touched on the way.
+  std::string tmp = path + ".XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) throw MapError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      fs::remove(tmp, ec);
+      throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(err)));
+    }
+    done += size_t(n);
   }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    fs::remove(tmp, ec);
+    throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(err)));
+  }
+  const mode_t mask = ::umask(0);  // mkstemp creates 0600; give the file the usual 0666 & ~umask
+  ::umask(mask);
+  ::chmod(tmp.c_str(), 0666 & ~mask);
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);

@@ -242,6 +242,11 @@ expect_ok
 [ -c /dev/null ] || fail "/dev/null is no longer a character device"
 [ ! -e /dev/null.svg ] || fail "map wrote /dev/null.svg"
 
+echo "user data" >"$TMP/keep.json.tmp"
+run "map leaves a user's OUT.tmp alone" map "$ZOO/gated_fmnist.json" -o "$TMP/keep.json"
+expect_ok
+[ "$(cat "$TMP/keep.json.tmp")" = "user data" ] || fail "map changed the user's keep.json.tmp"
+
 run "map to a directory" map "$ZOO/gated_fmnist.json" -o "$TMP"
 expect_fail
 stderr_has "$TMP: is a directory"
