@@ -366,3 +366,23 @@ TEST_CASE("random fault patterns: up*/down* tables are live, deadlock-free and n
   CHECK(xy_patterns >= 20);
   CHECK(worst_stretch >= 1.0);  // value visible with -s
 }
+
+TEST_CASE("table routing is refused above kMaxTableRouters before allocating", "[routing]") {
+  // 256 x 256 with one dead router on the XY path: tables would need 65536^2 bytes. Refused with a message.
+  Arch big = mesh(256, 256, {{1, 0}});
+  try {
+    pcgrid::build_routing(big, {{0, 0}, {2, 0}});
+    FAIL("expected MapError");
+  } catch (const MapError& e) {
+    CHECK(std::string(e.what()) ==
+          "a 256x256 mesh with dead routers or links needs table routing, which pcgrid supports up to 4096 "
+          "routers (64x64); use a smaller grid or one without faults");
+  }
+  // The largest allowed size still routes around the fault.
+  Arch ok = mesh(64, 64, {{1, 0}});
+  const Routing r = pcgrid::build_routing(ok, {{0, 0}, {2, 0}});
+  CHECK(r.kind == Routing::Kind::Table);
+  CHECK(r.hops({0, 0}, {2, 0}) == 4);
+  // Intact meshes of any allowed size need no table.
+  CHECK(pcgrid::build_routing(mesh(256, 256), {{0, 0}, {255, 255}}).kind == Routing::Kind::XY);
+}

@@ -146,7 +146,10 @@ PlaceProblem make_problem(const Graph& g, const std::vector<Slice>& s, const std
   const double mean = double(total_macs) / double(p.cores.size());
   p.max_macs_per_core = std::max<int64_t>(max_macs, int64_t(std::ceil((1 + balance_slack) * mean)));
   p.host_core = a.id(a.host);
-  if (has_faults(a)) p.dist = live_distances(a);
+  if (has_faults(a)) {
+    check_table_size(a.cores(), a.width, a.height);
+    p.dist = live_distances(a);
+  }
   return p;
 }
 

@@ -324,6 +324,14 @@ std::vector<Coord> Routing::path(Coord src, Coord dst) const {
   return out;
 }
 
+void check_table_size(int routers, int width, int height) {
+  if (routers > kMaxTableRouters)
+    throw MapError(
+        fmt::format("a {}x{} mesh with dead routers or links needs table routing, which pcgrid supports "
+                    "up to {} routers (64x64); use a smaller grid or one without faults",
+                    width, height, kMaxTableRouters));
+}
+
 Routing build_routing(const Arch& a, const std::vector<Coord>& endpoints) {
   Routing r;
   r.width = a.width;
@@ -337,6 +345,7 @@ Routing build_routing(const Arch& a, const std::vector<Coord>& endpoints) {
     if (dist[size_t(L.id(e))] == kInf)
       throw MapError(fmt::format("routers {} and {} cannot reach each other: the live mesh is disconnected ({})",
                                  coord_str(eps.front()), coord_str(e), fault_summary(a)));
+  check_table_size(L.n(), a.width, a.height);
   r.kind = Routing::Kind::Table;
   r.next = updown_tables(L, dist);
   return r;

@@ -251,5 +251,11 @@ run "map to a directory" map "$ZOO/gated_fmnist.json" -o "$TMP"
 expect_fail
 stderr_has "$TMP: is a directory"
 
+printf '{"format": "pcgrid-arch", "version": 1, "grid": {"width": 256, "height": 256}, "dead_routers": [[1, 0]]}\n' >"$TMP/big-damaged.json"
+run "map onto a damaged grid too large for routing tables" map "$ZOO/gated_fmnist.json" --arch "$TMP/big-damaged.json" -o "$TMP/m2.json"
+expect_fail
+stderr_has "pcgrid: error: a 256x256 mesh with dead routers or links needs table routing, which pcgrid supports up to 4096 routers (64x64)"
+[ ! -e "$TMP/m2.json" ] || fail "a failed map left $TMP/m2.json behind"
+
 echo "all $NCASES CLI cases passed"
 exit 0

@@ -30,6 +30,14 @@ class MapError : public std::runtime_error {
 
 enum Port : int8_t { kLocal = 0, kEast = 1, kWest = 2, kNorth = 3, kSouth = 4, kNoRoute = -1 };
 const char* port_name(int p);
+
+// Largest mesh (in routers) on which faults are handled by table routing and fault-aware placement. Both
+// keep one row per router (tables: cores² bytes; placement distances: cores² ints), so 4096 routers
+// (64 × 64) cost 16 MB + 64 MB. A damaged mesh above this is refused with a MapError before allocating;
+// an intact mesh of any size the architecture file allows uses XY routing and needs no table.
+constexpr int kMaxTableRouters = 4096;
+// Throws MapError if a mesh of `routers` routers needing table routing exceeds kMaxTableRouters.
+void check_table_size(int routers, int width, int height);
 Coord step(Coord c, int port);  // neighbour through port
 
 struct Routing {
