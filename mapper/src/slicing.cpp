@@ -40,7 +40,9 @@ GroupShape group_shape(const Graph& g, size_t owner) {
 }
 
 // Elements of parent `p` (by flat index range) that vertex `c` needs to compute elements [lo, hi).
-std::pair<int64_t, int64_t> needed(const Graph& g, size_t c, size_t slot, int64_t lo, int64_t hi) {
+}  // namespace
+
+std::pair<int64_t, int64_t> needed_parent_range(const Graph& g, size_t c, size_t slot, int64_t lo, int64_t hi) {
   const Vertex& v = g.v(c);
   const size_t p = g.parents(c)[slot];
   switch (v.op) {
@@ -57,7 +59,6 @@ std::pair<int64_t, int64_t> needed(const Graph& g, size_t c, size_t slot, int64_
   }
 }
 
-}  // namespace
 
 // The largest grid an architecture file allows (kMaxGrid² in arch.cpp). A network whose total demand for
 // neuron slots or weight SRAM exceeds this many cores' worth cannot be placed on any grid of these cores; it
@@ -138,7 +139,7 @@ std::vector<Flow> slice_flows(const Graph& g, const std::vector<Slice>& slices, 
     for (size_t c : s.vertices) {
       for (size_t slot = 0; slot < g.parents(c).size(); ++slot) {
         const size_t p = g.parents(c)[slot];
-        const auto [lo, hi] = needed(g, c, slot, s.elem_lo, s.elem_hi);
+        const auto [lo, hi] = needed_parent_range(g, c, slot, s.elem_lo, s.elem_hi);
         if (lo >= hi) continue;
         for (int ps : of_vertex[p]) {
           const Slice& src = slices[size_t(ps)];

@@ -52,6 +52,11 @@ struct Flow {
 
 int64_t message_flits(int64_t words, int flit_bits);
 
+// Elements [lo, hi) of parent `slot` of vertex c that the elements [elo, ehi) of c read: all of them
+// (dense, conv2d), the shifted range (slice, concat; empty when a concat slice does not reach the
+// parent) or the same range (elementwise ops).
+std::pair<int64_t, int64_t> needed_parent_range(const Graph& g, size_t c, size_t slot, int64_t elo, int64_t ehi);
+
 // Splits every group into the fewest slices that fit one core each. Throws MapError naming the vertex, the
 // resource (weight SRAM words or neuron slots), how much one row needs and the per-core capacity.
 std::vector<Slice> slice_graph(const Graph& g, const Arch& a);
