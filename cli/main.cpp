@@ -1,9 +1,12 @@
 // pcgrid — command-line front end. Subcommands: inspect, train (more as the mapper and simulator land).
+#include "output.hpp"
 #include "progress.hpp"
+#include "train_fx.hpp"
 
 #include "pcgrid/arch.hpp"
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/graph.hpp"
+#include "pcgrid/kernel.hpp"
 #include "pcgrid/mapping.hpp"
 #include "pcgrid/reference.hpp"
 #include "pcgrid/train.hpp"
@@ -146,51 +149,6 @@ struct MapOpts {
   bool json = false, force = false;
 };
 
-// Writes `text` to `path`. A regular file is written through a temporary file and a rename, so an
-// interrupted run never leaves a truncated file, and an existing one is replaced only with `force`. A
-// device or pipe (/dev/null, /dev/stdout) is written in place — renaming over it would replace the device.
-void write_output(const std::string& path, const std::string& text, bool force) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (fs::exists(st) && fs::is_directory(st)) throw MapError(fmt::format("{}: is a directory", path));
-  if (fs::exists(st) && !fs::is_regular_file(st)) {
-    std::ofstream f(path, std::ios::binary);
-    if (!(f << text)) throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
-    return;
-  }
-  if (!force && fs::exists(st)) throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", path));
-  // A fresh temporary name next to the target (mkstemp), so no file of the user's is touched on the way.
-  std::string tmp = path + ".XXXXXX";
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0) throw MapError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      fs::remove(tmp, ec);
-      throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(err)));
-    }
-    done += size_t(n);
-  }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    fs::remove(tmp, ec);
-    throw MapError(fmt::format("{}: write failed: {}", path, std::strerror(err)));
-  }
-  const mode_t mask = ::umask(0);  // mkstemp creates 0600; give the file the usual 0666 & ~umask
-  ::umask(mask);
-  ::chmod(tmp.c_str(), 0666 & ~mask);
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw MapError(fmt::format("{}: cannot write: {}", path, ec.message()));
-  }
-}
-
 bool is_special_file(const std::string& path) {
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
@@ -215,8 +173,8 @@ int run_map(const MapOpts& o) {
   for (const auto& f : {out, svg})
     if (!f.empty() && !o.force && std::filesystem::exists(f) && !is_special_file(f))
       throw MapError(fmt::format("{}: already exists; pass --force to overwrite it", f));
-  write_output(out, mapping_to_json(m), o.force);
-  if (want_svg) write_output(svg, mapping_svg(m), o.force);
+  cli::write_output(out, mapping_to_json(m), o.force);
+  if (want_svg) cli::write_output(svg, mapping_svg(m), o.force);
   if (o.json) {
     json j = json::parse(mapping_to_json(m))["stats"];
     j["mapping_file"] = out;
@@ -246,9 +204,15 @@ int main(int argc, char** argv) {
   TrainOpts to;
   TrainConfig& c = to.cfg;
   auto* tr = app.add_subcommand("train", "Train a model on Fashion-MNIST and report test accuracy");
-  tr->add_option("MODEL", to.model, "Model file (JSON, docs/model-format.md)")->required();
-  tr->add_option("--engine", to.engine, "reference = double-precision predictive coding; backprop = exact backprop")
-      ->check(CLI::IsMember({"reference", "backprop"}))
+  tr->add_option("MODEL", to.model,
+                 "Model file (JSON, docs/model-format.md) for the reference and backprop engines; mapping file "
+                 "(pcgrid map, docs/mapping-format.md) for the functional and cycle engines")
+      ->required();
+  tr->add_option("--engine", to.engine,
+                 "reference = double-precision predictive coding; backprop = exact backprop; functional = the "
+                 "fixed-point chip, untimed; cycle = the fixed-point chip on the cycle-level SystemC grid "
+                 "(docs/simulator.md)")
+      ->check(CLI::IsMember({"reference", "backprop", "functional", "cycle"}))
       ->capture_default_str();
   tr->add_option("--pc-mode", to.pc_mode,
                  "fixed = fixed-prediction assumption (stable, the default); standard = predictions recomputed every "
@@ -288,6 +252,17 @@ int main(int argc, char** argv) {
   tr->add_option("--test-samples", to.test_samples, "Use only the first N test samples (0 = all)")
       ->check(CLI::NonNegativeNumber);
   tr->add_flag("--json", to.json, "Print one machine-readable JSON object instead of tables");
+  cli::FxTrainOpts fo;
+  tr->add_option("--svg", fo.svg, "functional/cycle: write a heat map of per-core activity and link traffic");
+  tr->add_option("--save-checkpoint", fo.save_checkpoint,
+                 "functional/cycle: write the trained weights (docs/checkpoint-format.md)");
+  tr->add_option("--load-checkpoint", fo.load_checkpoint, "functional/cycle: start from these weights");
+  tr->add_option("--vcd", fo.vcd, "cycle: write a VCD trace of one core and its router");
+  tr->add_option("--vcd-core", fo.vcd_core, "cycle: the traced core as X,Y")->default_str("0,0");
+  std::string vcd_cycles = "0:10000";
+  tr->add_option("--vcd-cycles", vcd_cycles, "cycle: the traced window FROM:TO in simulated cycles")
+      ->capture_default_str();
+  tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
 
   MapOpts mo;
   std::string strategies;
@@ -340,7 +315,47 @@ int main(int argc, char** argv) {
   try {
     if (*ins) return run_inspect(io);
     if (*mp) return run_map(mo);
-    if (*tr) return run_train(to);
+    if (*tr && (to.engine == "functional" || to.engine == "cycle")) {
+      // Options of the double engines that the fixed-point chip does not have, or has with other defaults.
+      auto given = [&](const char* name) { return tr->get_option(name)->count() > 0; };
+      if (given("--optimizer") && to.optimizer != "sgd")
+        throw SimError("--optimizer " + to.optimizer + ": the fixed-point engines learn with per-sample SGD only");
+      if (given("--batch") && to.cfg.batch != 1)
+        throw SimError("--batch: the fixed-point engines update weights after every sample (batch 1)");
+      if (given("--lr-schedule") && to.schedule != "constant")
+        throw SimError("--lr-schedule " + to.schedule + ": the fixed-point engines use a constant rate");
+      if (given("--pc-mode") && to.pc_mode != "fixed")
+        throw SimError("--pc-mode " + to.pc_mode + ": the fixed-point engines implement the fixed-prediction mode");
+      if (given("--precondition") || given("--momentum") || given("--weight-decay"))
+        throw SimError("--precondition, --momentum and --weight-decay are not available on the fixed-point engines");
+      fo.mapping = to.model;
+      fo.engine = to.engine;
+      fo.data = to.data;
+      fo.seed = to.cfg.seed;
+      fo.init = to.init;
+      fo.epochs = given("--epochs") ? to.cfg.epochs : 1;
+      fo.steps = given("--steps") ? to.cfg.pc.steps : -1;
+      if (given("--lr")) fo.lr = to.cfg.opt.lr;
+      if (given("--eta-v")) fo.eta_v = to.cfg.pc.eta_v;
+      fo.train_samples = to.train_samples;
+      fo.test_samples = to.test_samples;
+      fo.json = to.json;
+      const auto colon = vcd_cycles.find(':');
+      try {
+        if (colon == std::string::npos) throw std::invalid_argument("no colon");
+        fo.vcd_from = std::stoll(vcd_cycles.substr(0, colon));
+        fo.vcd_to = std::stoll(vcd_cycles.substr(colon + 1));
+      } catch (const std::exception&) {
+        throw SimError("--vcd-cycles '" + vcd_cycles + "': expected FROM:TO, two cycle numbers");
+      }
+      if (fo.vcd_core.empty()) fo.vcd_core = "0,0";
+      return cli::run_train_fx(fo);
+    }
+    if (*tr) {
+      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force"})
+        if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
+      return run_train(to);
+    }
   } catch (const ModelError& e) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
@@ -348,6 +363,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
   } catch (const ArchError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const SimError& e) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
   } catch (const DataError& e) {

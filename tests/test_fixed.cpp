@@ -118,8 +118,8 @@ TEST_CASE("the functional engine tracks the double PC reference", "[fixed][sim]"
       }
   }
   INFO("worst weight deviation " << worst << " of weights up to " << scale << "; prediction agreement " << agree);
-  CHECK(worst < 0.01);   // the stated bound (docs/fixed-point.md): 0.01 absolute after 300 samples
-  CHECK(agree >= 285);   // ≥ 95 % of forward predictions identical
+  CHECK(worst < 0.01);  // the stated bound (docs/fixed-point.md): 0.01 absolute after 300 samples
+  CHECK(agree >= 285);  // ≥ 95 % of forward predictions identical
   CHECK(eng->stats().train_samples == 300);
   CHECK(eng->stats().messages > 0);
 }

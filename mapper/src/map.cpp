@@ -407,33 +407,38 @@ std::string mapping_summary(const Mapping& m) {
 }
 
 std::string mapping_svg(const Mapping& m) {
+  std::vector<double> load(size_t(m.arch.cores()), 0.0);
+  for (const Slice& s : m.slices)
+    load[size_t(m.core_of[size_t(s.id)])] += double(s.sram_words) / double(m.arch.sram_words);
+  return grid_svg(m, load, "weight SRAM use", m.link_flits, "flits per relaxation step",
+                  fmt::format("{} on {}x{} — {} — {} flit-hops/step", m.graph.name, m.arch.width, m.arch.height,
+                              m.config.strategy, m.stats.flit_hops));
+}
+
+std::string grid_svg(const Mapping& m, const std::vector<double>& load, const std::string& load_what,
+                     const std::vector<int64_t>& link_values, const std::string& link_what, const std::string& title) {
   const Arch& a = m.arch;
   const int cell = 64, gap = 24, pad = 40;
   const int W = pad * 2 + a.width * cell + (a.width - 1) * gap;
   const int H = pad * 2 + a.height * cell + (a.height - 1) * gap + 40;
   auto x0 = [&](int x) { return pad + x * (cell + gap); };
   auto y0 = [&](int y) { return pad + y * (cell + gap); };
-  std::vector<double> load(size_t(a.cores()), 0.0);
   std::vector<int> nslices(size_t(a.cores()), 0);
-  for (const Slice& s : m.slices) {
-    const int c = m.core_of[size_t(s.id)];
-    load[size_t(c)] += double(s.sram_words) / double(a.sram_words);
-    ++nslices[size_t(c)];
-  }
-  int64_t peak = std::max<int64_t>(1, m.stats.peak_link_flits);
+  for (const Slice& s : m.slices) ++nslices[size_t(m.core_of[size_t(s.id)])];
+  int64_t peak = 1;
+  for (int64_t v : link_values) peak = std::max(peak, v);
   std::string o = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"10\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
       W, H);
-  o += fmt::format("<text x=\"{}\" y=\"20\" font-size=\"13\">{} on {}x{} — {} — {} flit-hops/step</text>\n", pad,
-                   m.graph.name, a.width, a.height, m.config.strategy, m.stats.flit_hops);
+  o += fmt::format("<text x=\"{}\" y=\"20\" font-size=\"13\">{}</text>\n", pad, title);
   // links: one line per direction, offset, width by traffic
   for (int id = 0; id < a.cores(); ++id) {
     const Coord c = a.at(id);
     for (int port = kEast; port <= kSouth; ++port) {
       const Coord d = step(c, port);
       if (!a.inside(d)) continue;
-      const int64_t f = m.link_flits[size_t(id) * 4 + size_t(port - 1)];
+      const int64_t f = link_values[size_t(id) * 4 + size_t(port - 1)];
       const bool alive = a.link_alive(c, d);
       const double off = (port == kEast || port == kSouth) ? -5 : 5;
       double xa = x0(c.x) + cell / 2.0, ya = y0(c.y) + cell / 2.0, xb = x0(d.x) + cell / 2.0, yb = y0(d.y) + cell / 2.0;
@@ -454,8 +459,8 @@ std::string mapping_svg(const Mapping& m) {
       const double w = f > 0 ? 1 + 5.0 * double(f) / double(peak) : 0.5;
       o += fmt::format(
           "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
-          "stroke-width=\"{:.2f}\"><title>{} flits/step</title></line>\n",
-          xa, ya, xb, yb, f > 0 ? "#1f5fa8" : "#ccc", w, f);
+          "stroke-width=\"{:.2f}\"><title>{} {}</title></line>\n",
+          xa, ya, xb, yb, f > 0 ? "#1f5fa8" : "#ccc", w, f, link_what);
     }
   }
   std::set<Coord> dead(a.dead_cores.begin(), a.dead_cores.end()), deadr(a.dead_routers.begin(), a.dead_routers.end()),
@@ -468,9 +473,9 @@ std::string mapping_svg(const Mapping& m) {
     if (reserved.count(c)) fill = "#fff6d5";
     o += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
-        "stroke-width=\"{}\"><title>core ({},{}): {} slices, SRAM {:.0f}%</title></rect>\n",
+        "stroke-width=\"{}\"><title>core ({},{}): {} slices, {} {:.0f}%</title></rect>\n",
         x0(c.x), y0(c.y), cell, cell, fill, c == a.host ? "#090" : "#333", c == a.host ? 3 : 1, c.x, c.y,
-        nslices[size_t(id)], 100 * load[size_t(id)]);
+        nslices[size_t(id)], load_what, 100 * load[size_t(id)]);
     if (dead.count(c) || deadr.count(c)) {
       o += fmt::format(
           "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d00\" stroke-width=\"3\"/>"
@@ -482,9 +487,9 @@ std::string mapping_svg(const Mapping& m) {
     }
   }
   o += fmt::format(
-      "<text x=\"{}\" y=\"{}\">shade: weight SRAM use · blue lines: flits per relaxation step · "
+      "<text x=\"{}\" y=\"{}\">shade: {} · blue lines: {} · "
       "red cross: dead · green border: host tile · yellow: reserved</text>\n",
-      pad, H - 15);
+      pad, H - 15, load_what, link_what);
   o += "</svg>\n";
   return o;
 }

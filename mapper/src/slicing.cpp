@@ -59,7 +59,6 @@ std::pair<int64_t, int64_t> needed_parent_range(const Graph& g, size_t c, size_t
   }
 }
 
-
 // The largest grid an architecture file allows (kMaxGrid² in arch.cpp). A network whose total demand for
 // neuron slots or weight SRAM exceeds this many cores' worth cannot be placed on any grid of these cores; it
 // is refused before its slices are made, which also bounds their number (every slice of a group but the

@@ -20,17 +20,18 @@ fx::ActParams fx_act(const Vertex& v, const std::string& who) {
     case Act::LeakyRelu:
       a.kind = fx::FxAct::LeakyRelu;
       if (!(v.act_alpha >= 0 && v.act_alpha < 1))
-        throw SimError(fmt::format("{}: leaky_relu slope {} is outside [0, 1) (the fixed-point engines hold it in Q1.15)",
-                                   who, v.act_alpha));
+        throw SimError(fmt::format(
+            "{}: leaky_relu slope {} is outside [0, 1) (the fixed-point engines hold it in Q1.15)", who, v.act_alpha));
       a.alpha_q15 = int16_t(std::lround(v.act_alpha * 32768.0));
       break;
     case Act::HardTanh: a.kind = fx::FxAct::HardTanh; break;
     case Act::Tanh: a.kind = fx::FxAct::Tanh; break;
     case Act::Sigmoid: a.kind = fx::FxAct::Sigmoid; break;
     default:
-      throw SimError(fmt::format("{}: activation '{}' is not in the fixed-point specification (supported: identity, "
-                                 "relu, leaky_relu, hard_tanh, tanh, sigmoid)",
-                                 who, to_string(v.act)));
+      throw SimError(
+          fmt::format("{}: activation '{}' is not in the fixed-point specification (supported: identity, "
+                      "relu, leaky_relu, hard_tanh, tanh, sigmoid)",
+                      who, to_string(v.act)));
   }
   return a;
 }
@@ -46,23 +47,26 @@ Plan make_plan(const Mapping& m) {
   for (const Slice& s : m.slices) {
     const std::string who = fmt::format("vertex '{}'", g.v(s.vertices.front()).name);
     if (s.vertices.size() != 1)
-      throw SimError(fmt::format("{}: shares parameters with another vertex; the fixed-point engines do not support "
-                                 "shared parameters yet (the reference engines do)",
-                                 who));
+      throw SimError(
+          fmt::format("{}: shares parameters with another vertex; the fixed-point engines do not support "
+                      "shared parameters yet (the reference engines do)",
+                      who));
     const size_t v = s.vertices.front();
     const Vertex& vx = g.v(v);
     switch (vx.op) {
       case OpKind::Conv2d:
-        throw SimError(fmt::format("{}: conv2d is not supported by the fixed-point engines yet (the reference "
-                                   "engines support it)",
-                                   who));
+        throw SimError(
+            fmt::format("{}: conv2d is not supported by the fixed-point engines yet (the reference "
+                        "engines support it)",
+                        who));
       case OpKind::Add:
       case OpKind::Mul:
         for (Act a : vx.parent_acts)
           if (a != Act::Identity)
-            throw SimError(fmt::format("{}: per-parent functions ('parent_activations') are not supported by the "
-                                       "fixed-point engines",
-                                       who));
+            throw SimError(
+                fmt::format("{}: per-parent functions ('parent_activations') are not supported by the "
+                            "fixed-point engines",
+                            who));
         if (vx.op == OpKind::Mul && g.parents(v).size() != 2)
           throw SimError(fmt::format("{}: the fixed-point engines support mul of exactly 2 parents, got {}", who,
                                      g.parents(v).size()));
@@ -77,12 +81,13 @@ Plan make_plan(const Mapping& m) {
     if (vx.op != OpKind::Input) fx_act(vx, who);  // validates the activation
     if (s.is_output) {
       if (s.elem_lo != 0 || s.elem_hi != g.size_of(v))
-        throw SimError(fmt::format("{}: the output vertex is split over several cores; its loss needs all {} outputs "
-                                   "on one core (use more neuron_slots per core)",
-                                   who, g.size_of(v)));
+        throw SimError(
+            fmt::format("{}: the output vertex is split over several cores; its loss needs all {} outputs "
+                        "on one core (use more neuron_slots per core)",
+                        who, g.size_of(v)));
       if (g.size_of(v) > 1024)
-        throw SimError(fmt::format("{}: the fixed-point output supports at most 1024 outputs, got {}", who,
-                                   g.size_of(v)));
+        throw SimError(
+            fmt::format("{}: the fixed-point output supports at most 1024 outputs, got {}", who, g.size_of(v)));
     }
     SlicePlan sp;
     sp.id = s.id;
@@ -141,8 +146,8 @@ Plan make_plan(const Mapping& m) {
   return plan;
 }
 
-SliceKernel::SliceKernel(const Graph& g, const SlicePlan& p, const std::vector<double>& w,
-                         const std::vector<double>& b, uint64_t seed)
+SliceKernel::SliceKernel(const Graph& g, const SlicePlan& p, const std::vector<double>& w, const std::vector<double>& b,
+                         uint64_t seed)
     : g_(&g), p_(&p), op_(g.v(p.vertex).op) {
   const Vertex& vx = g.v(p.vertex);
   if (op_ != OpKind::Input) act_ = fx_act(vx, vx.name);

@@ -139,6 +139,10 @@ std::string mapping_to_json(const Mapping& m);
 Mapping load_mapping(const std::string& path);
 // SVG picture of the grid: per-core load, link traffic, dead and reserved cores, the host tile.
 std::string mapping_svg(const Mapping& m);
+// The same picture with other per-core shading (0..1, `load_what`) and per-directed-link values
+// (router id * 4 + port − 1, `link_what`), e.g. the activity of a simulation run.
+std::string grid_svg(const Mapping& m, const std::vector<double>& load, const std::string& load_what,
+                     const std::vector<int64_t>& link_values, const std::string& link_what, const std::string& title);
 // Human summary (the table printed by `pcgrid map`).
 std::string mapping_summary(const Mapping& m);
 

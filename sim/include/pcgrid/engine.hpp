@@ -15,11 +15,11 @@
 namespace pcgrid {
 
 struct FxConfig {
-  uint64_t seed = 1;     // weight initialisation and the slices' rounding generators
+  uint64_t seed = 1;  // weight initialisation and the slices' rounding generators
   Init init = Init::Xavier;
-  int steps = -1;        // relaxation steps T; -1 = Plan::default_steps (errors reach every vertex)
-  int shift_v = 0;       // inference rate η_v = 2^-shift_v (1: ε takes the back-projected value each step)
-  int shift_lr = 7;      // weight rate η_θ = 2^-shift_lr = 0.0078125 (per-sample SGD)
+  int steps = -1;    // relaxation steps T; -1 = Plan::default_steps (errors reach every vertex)
+  int shift_v = 0;   // inference rate η_v = 2^-shift_v (1: ε takes the back-projected value each step)
+  int shift_lr = 7;  // weight rate η_θ = 2^-shift_lr = 0.0078125 (per-sample SGD)
 };
 
 // What a run paid. NoC figures count messages between different cores (and the host); messages between
@@ -29,9 +29,9 @@ struct SimStats {
   int64_t train_cycles = 0, infer_cycles = 0;  // simulated cycles spent (cycle engine only; 0 otherwise)
   Counters counters;
   int64_t messages = 0, flits = 0, flit_hops = 0;
-  std::vector<int64_t> link_flits;   // per directed link (router id * 4 + port − 1)
-  std::vector<int64_t> core_busy;    // per core: cycles computing (cycle engine)
-  std::vector<int64_t> core_macs;    // per core: MACs
+  std::vector<int64_t> link_flits;  // per directed link (router id * 4 + port − 1)
+  std::vector<int64_t> core_busy;   // per core: cycles computing (cycle engine)
+  std::vector<int64_t> core_macs;   // per core: MACs
 };
 
 class FxEngine {
@@ -43,6 +43,9 @@ class FxEngine {
   virtual int train(const uint8_t* pixels, int label) = 0;
   // Inference of n samples (forward only); writes the predicted classes.
   virtual void infer(const uint8_t* pixels, int64_t n, int64_t pixels_per_sample, int* predicted) = 0;
+  // Completes all pending work (the cycle engine lets the last sample's relaxation and weight update run
+  // out). Call before reading weights or statistics.
+  virtual void sync() {}
   std::vector<SliceKernel>& kernels() { return kernels_; }
   const std::vector<SliceKernel>& kernels() const { return kernels_; }
   const Plan& plan() const { return plan_; }
@@ -66,6 +69,10 @@ class FxEngine {
 
 std::unique_ptr<FxEngine> make_functional_engine(const Mapping& m, const FxConfig& c);
 std::unique_ptr<FxEngine> make_cycle_engine(const Mapping& m, const FxConfig& c);
+
+// Cycle engine only: write a VCD trace of one core and its router for simulated cycles [from, to).
+void enable_vcd(FxEngine& e, const std::string& path, Coord core, int64_t from, int64_t to);
+void finish_vcd(FxEngine& e);
 
 // Argmax of a Q5.11 output vector (lowest index on ties).
 int argmax16(const std::vector<int16_t>& v);

@@ -23,12 +23,8 @@ constexpr int kWeightFrac = 13;  // Q3.13
 constexpr int32_t kOneValue = 1 << kValueFrac;
 constexpr int32_t kOneError = 1 << kErrorFrac;
 
-inline int16_t sat16(int64_t x) {
-  return int16_t(x > INT16_MAX ? INT16_MAX : x < INT16_MIN ? INT16_MIN : x);
-}
-inline int32_t sat32(int64_t x) {
-  return int32_t(x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN : x);
-}
+inline int16_t sat16(int64_t x) { return int16_t(x > INT16_MAX ? INT16_MAX : x < INT16_MIN ? INT16_MIN : x); }
+inline int32_t sat32(int64_t x) { return int32_t(x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN : x); }
 // Saturating MAC step: acc + a·b, clamped to int32.
 inline int32_t mac(int32_t acc, int32_t a, int32_t b) { return sat32(int64_t(acc) + int64_t(a) * int64_t(b)); }
 // Round half up, then arithmetic shift right by s (s ≥ 0).

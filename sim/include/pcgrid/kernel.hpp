@@ -50,12 +50,12 @@ struct SlicePlan {
   int64_t e_lo = 0, e_hi = 0;  // elements of the vertex held here (= rows for dense)
   int64_t fan_in = 0;          // dense: parent size
   bool is_input = false, is_output = false;
-  int core = 0;                      // core id (row-major) from the mapping
+  int core = 0;                           // core id (row-major) from the mapping
   std::vector<int64_t> need_lo, need_hi;  // per parent slot, the parent elements this slice reads
-  std::vector<Link> pred_in;   // parts in parent element indices (input slices: one link from the host)
-  std::vector<Link> pred_out;  // parts in this vertex's element indices (the output slice: to the host)
-  std::vector<Link> err_out;   // to non-input parent slices; parts in parent element indices
-  std::vector<Link> err_in;    // from child slices; parts in this vertex's element indices
+  std::vector<Link> pred_in;              // parts in parent element indices (input slices: one link from the host)
+  std::vector<Link> pred_out;             // parts in this vertex's element indices (the output slice: to the host)
+  std::vector<Link> err_out;              // to non-input parent slices; parts in parent element indices
+  std::vector<Link> err_in;               // from child slices; parts in this vertex's element indices
 };
 
 struct Plan {
@@ -112,11 +112,11 @@ class SliceKernel {
   const SlicePlan* p_;
   OpKind op_;
   fx::ActParams act_;
-  std::vector<int64_t> concat_off_;           // concat: output offset of each parent slot
-  std::vector<std::vector<int16_t>> x_;       // per slot: received values over need_lo..need_hi
-  std::vector<int16_t> W_, b_;                // dense: rows × fan_in, rows
-  std::vector<int16_t> pre_, vhat_, eps_;     // per local element
-  std::vector<int32_t> esum_;                 // ERR received this step
+  std::vector<int64_t> concat_off_;        // concat: output offset of each parent slot
+  std::vector<std::vector<int16_t>> x_;    // per slot: received values over need_lo..need_hi
+  std::vector<int16_t> W_, b_;             // dense: rows × fan_in, rows
+  std::vector<int16_t> pre_, vhat_, eps_;  // per local element
+  std::vector<int32_t> esum_;              // ERR received this step
   uint32_t rng_ = 1;
 };
 

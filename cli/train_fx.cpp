@@ -1,0 +1,243 @@
+// `pcgrid train MAPPING --engine {functional,cycle}` (train_fx.hpp).
+#include "train_fx.hpp"
+
+#include "output.hpp"
+#include "progress.hpp"
+
+#include "pcgrid/checkpoint.hpp"
+#include "pcgrid/dataset.hpp"
+#include "pcgrid/engine.hpp"
+#include "pcgrid/train.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+namespace pcgrid::cli {
+
+using json = nlohmann::json;
+
+int rate_shift(double rate, const std::string& option) {
+  for (int k = 0; k <= 15; ++k)
+    if (rate == std::ldexp(1.0, -k)) return k;
+  throw SimError(fmt::format("{} {}: the fixed-point engines apply rates as right shifts; give a power of two "
+                             "between 2^-15 and 1, e.g. 0.0078125 (2^-7)",
+                             option, rate));
+}
+
+namespace {
+
+struct Snapshot {
+  SimStats s;
+  double seconds = 0;
+};
+
+double energy_pj(const Arch& a, const Counters& c, int64_t flit_hops) {
+  return double(c.macs) * a.energy.mac_pj + double(c.sram_reads) * a.energy.sram_read_pj +
+         double(c.sram_writes) * a.energy.sram_write_pj + double(c.reg_accesses) * a.energy.reg_access_pj +
+         double(flit_hops) * a.energy.flit_hop_pj;
+}
+
+}  // namespace
+
+int run_train_fx(const FxTrainOpts& o) {
+  namespace fs = std::filesystem;
+  // Refuse outputs that exist before spending any time (nothing of the user's is overwritten).
+  for (const std::string& out : {o.svg, o.save_checkpoint, o.vcd})
+    if (!out.empty() && !o.force && fs::exists(out))
+      throw SimError(fmt::format("{}: already exists; pass --force to overwrite it", out));
+  FxConfig fc;
+  fc.seed = o.seed;
+  if (!parse_init(o.init, fc.init)) throw SimError(fmt::format("--init {}: unknown", o.init));
+  fc.steps = o.steps;
+  fc.shift_lr = rate_shift(o.lr, "--lr");
+  fc.shift_v = rate_shift(o.eta_v, "--eta-v");
+
+  const Mapping m = load_mapping(o.mapping);
+  ImageSet tr = load_fashion_mnist(o.data, "train", o.train_samples);
+  ImageSet te = load_fashion_mnist(o.data, "t10k", o.test_samples);
+  check_model_fits_data(m.graph, tr, o.mapping);
+
+  std::unique_ptr<FxEngine> eng = o.engine == "cycle" ? make_cycle_engine(m, fc) : make_functional_engine(m, fc);
+  if (!o.vcd.empty()) {
+    if (o.engine != "cycle") throw SimError("--vcd needs --engine cycle (the functional engine has no time)");
+    int x = -1, y = -1;
+    char comma = 0;
+    std::istringstream is(o.vcd_core);
+    if (!(is >> x >> comma >> y) || comma != ',' || !m.arch.inside({x, y}))
+      throw SimError(fmt::format("--vcd-core '{}': expected X,Y of a core inside the {}x{} grid", o.vcd_core,
+                                 m.arch.width, m.arch.height));
+    if (o.vcd_to <= o.vcd_from)
+      throw SimError(fmt::format("--vcd-cycles {}:{}: expected FROM:TO with FROM < TO", o.vcd_from, o.vcd_to));
+    enable_vcd(*eng, o.vcd, {x, y}, o.vcd_from, o.vcd_to);
+  }
+  if (!o.load_checkpoint.empty()) load_checkpoint(*eng, o.load_checkpoint);
+
+  const bool human = !o.json;
+  int used_cores = 0;
+  {
+    std::vector<int> cores(m.core_of);
+    std::sort(cores.begin(), cores.end());
+    used_cores = int(std::unique(cores.begin(), cores.end()) - cores.begin());
+  }
+  if (human)
+    fmt::print(
+        "pcgrid train: mapping '{}' (model '{}', {} slices on {} cores of a {}x{} grid), engine {}\n"
+        "  fixed prediction, T={}, eta_v=2^-{}, per-sample SGD lr=2^-{}, seed {}; {} train / {} test samples\n",
+        o.mapping, m.graph.name, m.slices.size(), used_cores, m.arch.width, m.arch.height, eng->name(), eng->steps(),
+        fc.shift_v, fc.shift_lr, fc.seed, tr.count, te.count);
+
+  ProgressBar bar(ProgressBar::stderr_is_terminal());
+  const int64_t px = tr.pixels();
+  const int64_t total = tr.count * o.epochs;
+  std::vector<int64_t> order(size_t(tr.count));
+  std::vector<double> epoch_acc;
+  int64_t correct = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int ep = 0; ep < o.epochs; ++ep) {
+    std::iota(order.begin(), order.end(), 0);
+    Rng r(o.seed * 1000003ULL + uint64_t(ep));
+    for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[size_t(r.below(k))]);
+    correct = 0;
+    for (int64_t s = 0; s < tr.count; ++s) {
+      const int64_t i = order[size_t(s)];
+      const int label = tr.labels[size_t(i)];
+      correct += eng->train(&tr.images[size_t(i * px)], label) == label;
+      const int64_t done = int64_t(ep) * tr.count + s + 1;
+      if ((done & 63) == 0 || done == total) {
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        bar.update(done, total, fmt::format("train {}/{}", ep + 1, o.epochs),
+                   fmt::format("acc {:.1f}% {:.0f} samples/s", 100.0 * double(correct) / double(s + 1),
+                               el > 0 ? double(done) / el : 0.0));
+      }
+    }
+    epoch_acc.push_back(tr.count ? double(correct) / double(tr.count) : 0.0);
+  }
+  eng->sync();
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const SimStats after_train = eng->stats();
+
+  // Test set, forward only, in chunks so the bar moves.
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<int> pred(size_t(te.count));
+  const int64_t chunk = 100;
+  for (int64_t s = 0; s < te.count; s += chunk) {
+    const int64_t n = std::min(chunk, te.count - s);
+    eng->infer(&te.images[size_t(s * px)], n, px, &pred[size_t(s)]);
+    bar.update(s + n, te.count, "test", "");
+  }
+  bar.finish();
+  const double test_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  int64_t test_correct = 0;
+  for (int64_t s = 0; s < te.count; ++s) test_correct += pred[size_t(s)] == te.labels[size_t(s)];
+  const double test_acc = te.count ? double(test_correct) / double(te.count) : 0.0;
+  const SimStats& all = eng->stats();
+
+  // Figures of the training phase.
+  const Arch& a = m.arch;
+  const int64_t ns = std::max<int64_t>(1, after_train.train_samples);
+  const bool timed = o.engine == "cycle";
+  const double cyc_train = double(after_train.train_cycles) / double(ns);
+  const double cyc_infer = all.infer_samples ? double(all.infer_cycles) / double(all.infer_samples) : 0.0;
+  const double ideal = double(after_train.counters.macs) / double(a.mac_lanes * std::max(1, used_cores));
+  const double util = timed && after_train.train_cycles ? ideal / double(after_train.train_cycles) : 0.0;
+  const int64_t peak = after_train.link_flits.empty()
+                           ? 0
+                           : *std::max_element(after_train.link_flits.begin(), after_train.link_flits.end());
+  const double e_sample = energy_pj(a, after_train.counters, after_train.flit_hops) / double(ns);
+
+  if (!o.svg.empty()) {
+    std::vector<double> load(size_t(a.cores()), 0.0);
+    double mx = 0;
+    for (int c = 0; c < a.cores(); ++c) {
+      const double v = timed ? double(all.core_busy[size_t(c)]) : double(all.core_macs[size_t(c)]);
+      load[size_t(c)] = v;
+      mx = std::max(mx, v);
+    }
+    if (timed) {
+      const double span = double(std::max<int64_t>(1, all.train_cycles + all.infer_cycles));
+      for (auto& v : load) v /= span;
+    } else if (mx > 0) {
+      for (auto& v : load) v /= mx;
+    }
+    write_output(o.svg,
+                 grid_svg(m, load, timed ? "busy fraction of simulated cycles" : "MACs relative to the busiest core",
+                          all.link_flits, "flits in the whole run",
+                          fmt::format("{} — engine {} — {} training + {} test samples", m.graph.name, eng->name(),
+                                      all.train_samples, all.infer_samples)),
+                 o.force);
+  }
+  if (!o.save_checkpoint.empty()) write_output(o.save_checkpoint, checkpoint_json(*eng), o.force);
+  if (!o.vcd.empty()) finish_vcd(*eng);
+
+  if (o.json) {
+    json j;
+    j["mapping"] = o.mapping;
+    j["model"] = m.graph.name;
+    j["engine"] = eng->name();
+    j["grid"] = {a.width, a.height};
+    j["cores_used"] = used_cores;
+    j["steps"] = eng->steps();
+    j["eta_v_shift"] = fc.shift_v;
+    j["lr_shift"] = fc.shift_lr;
+    j["seed"] = fc.seed;
+    j["epochs"] = o.epochs;
+    j["train_samples"] = tr.count;
+    j["test_samples"] = te.count;
+    j["train_acc_per_epoch"] = epoch_acc;
+    j["test_acc"] = test_acc;
+    j["train_seconds"] = train_seconds;
+    j["test_seconds"] = test_seconds;
+    j["train_samples_per_second"] = train_seconds > 0 ? double(after_train.train_samples) / train_seconds : 0.0;
+    j["macs_per_train_sample"] = double(after_train.counters.macs) / double(ns);
+    j["flit_hops_per_train_sample"] = double(after_train.flit_hops) / double(ns);
+    j["messages_per_train_sample"] = double(after_train.messages) / double(ns);
+    j["peak_link_flits_per_train_sample"] = double(peak) / double(ns);
+    j["energy_uj_per_train_sample"] = e_sample * 1e-6;
+    if (timed) {
+      j["cycles_per_train_sample"] = cyc_train;
+      j["cycles_per_inference"] = cyc_infer;
+      j["mac_utilisation"] = util;
+      j["peak_link_load"] = after_train.train_cycles ? double(peak) / double(after_train.train_cycles) : 0.0;
+      j["simulated_cycles"] = all.train_cycles + all.infer_cycles;
+      j["us_per_train_sample_at_clock"] = cyc_train / a.clock_mhz;
+    }
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  fmt::print("\n{:<34} {}\n", "figure", "value");
+  auto row = [](const std::string& k, const std::string& v) { fmt::print("{:<34} {}\n", k, v); };
+  for (size_t e = 0; e < epoch_acc.size(); ++e)
+    row(fmt::format("train accuracy, epoch {}", e + 1), fmt::format("{:.2f} %", 100 * epoch_acc[e]));
+  row("test accuracy", fmt::format("{:.2f} % ({} samples)", 100 * test_acc, te.count));
+  if (timed) {
+    row("cycles per training sample", fmt::format("{:.0f} ({:.1f} us at {} MHz)", cyc_train, cyc_train / a.clock_mhz,
+                                                  a.clock_mhz));
+    row("cycles per inference", fmt::format("{:.0f}", cyc_infer));
+    row("MAC-lane utilisation (training)", fmt::format("{:.1f} % (ideal {:.0f} cycles/sample on {} cores x {} lanes)",
+                                                       100 * util, ideal / double(ns), used_cores, a.mac_lanes));
+    row("peak link load (training)",
+        fmt::format("{:.3f} flits/cycle", after_train.train_cycles ? double(peak) / double(after_train.train_cycles)
+                                                                    : 0.0));
+  }
+  row("MACs per training sample", fmt::format("{:.0f}", double(after_train.counters.macs) / double(ns)));
+  row("NoC messages per training sample", fmt::format("{:.0f}", double(after_train.messages) / double(ns)));
+  row("NoC flit-hops per training sample", fmt::format("{:.0f}", double(after_train.flit_hops) / double(ns)));
+  row("busiest link, flits per sample", fmt::format("{:.0f}", double(peak) / double(ns)));
+  row("energy per training sample", fmt::format("{:.2f} uJ (energy table of {})", e_sample * 1e-6, a.name));
+  row("host time", fmt::format("{:.1f} s training ({:.0f} samples/s), {:.1f} s test", train_seconds,
+                               train_seconds > 0 ? double(after_train.train_samples) / train_seconds : 0.0,
+                               test_seconds));
+  if (!o.svg.empty()) row("wrote", o.svg);
+  if (!o.save_checkpoint.empty()) row("wrote", o.save_checkpoint);
+  if (!o.vcd.empty()) row("wrote", o.vcd);
+  return 0;
+}
+
+}  // namespace pcgrid::cli

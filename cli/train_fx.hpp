@@ -1,0 +1,29 @@
+// `pcgrid train MAPPING --engine {functional,cycle}`: the fixed-point engines on a mapping file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pcgrid::cli {
+
+struct FxTrainOpts {
+  std::string mapping, engine, data;
+  uint64_t seed = 1;
+  std::string init = "xavier";
+  int epochs = 1;
+  int steps = -1;
+  double lr = 1.0 / 128, eta_v = 1.0;
+  int64_t train_samples = 0, test_samples = 0;
+  bool json = false, force = false;
+  std::string svg, vcd, save_checkpoint, load_checkpoint;
+  std::string vcd_core;  // "x,y"
+  int64_t vcd_from = 0, vcd_to = 0;
+};
+
+// Throws pcgrid errors (SimError, MapError, DataError, ...) for bad input; returns the exit code.
+int run_train_fx(const FxTrainOpts& o);
+
+// Exponent k of a rate 2^-k in [0, 15]; throws SimError naming the option otherwise.
+int rate_shift(double rate, const std::string& option);
+
+}  // namespace pcgrid::cli
