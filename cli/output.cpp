@@ -58,5 +58,4 @@ void write_output(const std::string& path, const std::string& text, bool force) 
   }
 }
 
-
 }  // namespace pcgrid::cli

@@ -26,9 +26,10 @@ using json = nlohmann::json;
 int rate_shift(double rate, const std::string& option) {
   for (int k = 0; k <= 15; ++k)
     if (rate == std::ldexp(1.0, -k)) return k;
-  throw SimError(fmt::format("{} {}: the fixed-point engines apply rates as right shifts; give a power of two "
-                             "between 2^-15 and 1, e.g. 0.0078125 (2^-7)",
-                             option, rate));
+  throw SimError(
+      fmt::format("{} {}: the fixed-point engines apply rates as right shifts; give a power of two "
+                  "between 2^-15 and 1, e.g. 0.0078125 (2^-7)",
+                  option, rate));
 }
 
 namespace {
@@ -217,23 +218,23 @@ int run_train_fx(const FxTrainOpts& o) {
     row(fmt::format("train accuracy, epoch {}", e + 1), fmt::format("{:.2f} %", 100 * epoch_acc[e]));
   row("test accuracy", fmt::format("{:.2f} % ({} samples)", 100 * test_acc, te.count));
   if (timed) {
-    row("cycles per training sample", fmt::format("{:.0f} ({:.1f} us at {} MHz)", cyc_train, cyc_train / a.clock_mhz,
-                                                  a.clock_mhz));
+    row("cycles per training sample",
+        fmt::format("{:.0f} ({:.1f} us at {} MHz)", cyc_train, cyc_train / a.clock_mhz, a.clock_mhz));
     row("cycles per inference", fmt::format("{:.0f}", cyc_infer));
     row("MAC-lane utilisation (training)", fmt::format("{:.1f} % (ideal {:.0f} cycles/sample on {} cores x {} lanes)",
                                                        100 * util, ideal / double(ns), used_cores, a.mac_lanes));
     row("peak link load (training)",
-        fmt::format("{:.3f} flits/cycle", after_train.train_cycles ? double(peak) / double(after_train.train_cycles)
-                                                                    : 0.0));
+        fmt::format("{:.3f} flits/cycle",
+                    after_train.train_cycles ? double(peak) / double(after_train.train_cycles) : 0.0));
   }
   row("MACs per training sample", fmt::format("{:.0f}", double(after_train.counters.macs) / double(ns)));
   row("NoC messages per training sample", fmt::format("{:.0f}", double(after_train.messages) / double(ns)));
   row("NoC flit-hops per training sample", fmt::format("{:.0f}", double(after_train.flit_hops) / double(ns)));
   row("busiest link, flits per sample", fmt::format("{:.0f}", double(peak) / double(ns)));
   row("energy per training sample", fmt::format("{:.2f} uJ (energy table of {})", e_sample * 1e-6, a.name));
-  row("host time", fmt::format("{:.1f} s training ({:.0f} samples/s), {:.1f} s test", train_seconds,
-                               train_seconds > 0 ? double(after_train.train_samples) / train_seconds : 0.0,
-                               test_seconds));
+  row("host time",
+      fmt::format("{:.1f} s training ({:.0f} samples/s), {:.1f} s test", train_seconds,
+                  train_seconds > 0 ? double(after_train.train_samples) / train_seconds : 0.0, test_seconds));
   if (!o.svg.empty()) row("wrote", o.svg);
   if (!o.save_checkpoint.empty()) row("wrote", o.save_checkpoint);
   if (!o.vcd.empty()) row("wrote", o.vcd);

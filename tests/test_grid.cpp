@@ -193,8 +193,7 @@ TEST_CASE("grid and functional engine agree bit for bit on a multi-core MLP", "[
   check_identical(m, d);
 }
 
-TEST_CASE("one core, several cores, other latencies, buffers and lanes: same bits, other timing",
-          "[grid][sim]") {
+TEST_CASE("one core, several cores, other latencies, buffers and lanes: same bits, other timing", "[grid][sim]") {
   const Samples d = synthetic_samples(kPixels, kClasses, kTrain + kInfer, 12);
   // Cores big enough for a whole vertex: the slicing is the same on every grid below.
   Arch one = small_arch(1, 1, 4096, 256);

@@ -55,8 +55,7 @@ std::string checkpoint_json(const FxEngine& e) {
   j["samples_trained"] = e.stats().train_samples;
   j["seed"] = e.config().seed;
   json vs = json::object();
-  for (const auto& [v, p] : gather(e))
-    vs[g.v(v).name] = {{"rows", p.rows}, {"cols", p.cols}, {"w", p.w}, {"b", p.b}};
+  for (const auto& [v, p] : gather(e)) vs[g.v(v).name] = {{"rows", p.rows}, {"cols", p.cols}, {"w", p.w}, {"b", p.b}};
   j["vertices"] = vs;
   return j.dump() + "\n";
 }
@@ -105,8 +104,8 @@ void load_checkpoint(FxEngine& e, const std::string& path) {
       for (size_t k = 0; k < dst.size(); ++k) {
         const json& x = o[name][k];
         if (!x.is_number_integer() || x.get<int64_t>() < INT16_MIN || x.get<int64_t>() > INT16_MAX)
-          throw fail(fmt::format("key '{}.{}[{}]': expected an integer in -32768..32767, got {}", key, name, k,
-                                 x.dump()));
+          throw fail(
+              fmt::format("key '{}.{}[{}]': expected an integer in -32768..32767, got {}", key, name, k, x.dump()));
         dst[k] = int16_t(x.get<int64_t>());
       }
     };

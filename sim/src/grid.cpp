@@ -32,8 +32,8 @@ namespace {
 
 using sc_core::sc_event;
 using sc_core::sc_module_name;
-using sc_core::sc_time;
 using sc_core::SC_NS;
+using sc_core::sc_time;
 
 enum class MsgKind : uint8_t { Pred, Target, Err, Output };
 
@@ -131,13 +131,13 @@ class Mesh : public sc_core::sc_module {
 
  private:
   struct Router {
-    std::deque<Flit> in[5];                                  // input buffers
-    std::deque<std::pair<int64_t, Flit>> arriving[5];        // on the link: (arrival cycle, flit)
-    std::deque<Flit> inject;                                 // network interface queue of the local core/host
-    int lock[5] = {-1, -1, -1, -1, -1};                      // output port → input port holding it (wormhole)
-    int rr[5] = {0, 0, 0, 0, 0};                             // round-robin pointer per output
-    int credits[5] = {0, 0, 0, 0, 0};                        // free slots in the downstream input buffer
-    int64_t load = 0;                                        // flits anywhere in this router
+    std::deque<Flit> in[5];                            // input buffers
+    std::deque<std::pair<int64_t, Flit>> arriving[5];  // on the link: (arrival cycle, flit)
+    std::deque<Flit> inject;                           // network interface queue of the local core/host
+    int lock[5] = {-1, -1, -1, -1, -1};                // output port → input port holding it (wormhole)
+    int rr[5] = {0, 0, 0, 0, 0};                       // round-robin pointer per output
+    int credits[5] = {0, 0, 0, 0, 0};                  // free slots in the downstream input buffer
+    int64_t load = 0;                                  // flits anywhere in this router
     int64_t forwarded = 0;
   };
   static int opposite(int p) { return p == kEast ? kWest : p == kWest ? kEast : p == kNorth ? kSouth : kNorth; }

@@ -1,0 +1,171 @@
+// Simulator benchmarks (docs/benchmarks-sim.md). One JSON line per measurement.
+//
+//   speed    the cycle-level grid and the functional engine on the same work (the same mapping, samples and
+//            seed): training samples per host second for both, simulated core-cycles per host second,
+//            and the wall-time ratio cycle ÷ functional; plus the simulated chip's MAC-lane utilisation.
+//   scaling  the cycle-level grid on one network mapped onto 4×4, 8×8 and 16×16 grids.
+// SystemC allows one simulation per process: every cycle-level run happens in a forked child.
+#include "bench_util.hpp"
+
+#include "pcgrid/dataset.hpp"
+#include "pcgrid/engine.hpp"
+#include "pcgrid/mapping.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+using namespace pcgrid;
+using json = nlohmann::json;
+
+namespace {
+
+struct Run {
+  double train_s = 0, infer_s = 0;
+  int64_t train_cycles = 0, infer_cycles = 0, macs = 0, train_samples = 0, infer_samples = 0;
+  int cores_used = 0;
+  double util = 0;
+};
+
+Run run_engine(const std::string& kind, const Mapping& m, const ImageSet& tr, int64_t ntrain, int64_t ninfer) {
+  FxConfig c;
+  auto e = kind == "cycle" ? make_cycle_engine(m, c) : make_functional_engine(m, c);
+  Run r;
+  const int64_t px = tr.pixels();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t s = 0; s < ntrain; ++s) e->train(&tr.images[size_t(s * px)], tr.labels[size_t(s)]);
+  e->sync();
+  r.train_s = bench::seconds_since(t0);
+  const SimStats after = e->stats();
+  std::vector<int> pred(static_cast<size_t>(ninfer));
+  t0 = std::chrono::steady_clock::now();
+  e->infer(&tr.images[0], ninfer, px, pred.data());
+  r.infer_s = bench::seconds_since(t0);
+  std::vector<int> cores(m.core_of);
+  std::sort(cores.begin(), cores.end());
+  r.cores_used = int(std::unique(cores.begin(), cores.end()) - cores.begin());
+  r.train_cycles = after.train_cycles;
+  r.infer_cycles = e->stats().infer_cycles;
+  r.macs = after.counters.macs;
+  r.train_samples = after.train_samples;
+  r.infer_samples = e->stats().infer_samples;
+  const double ideal = double(r.macs) / double(m.arch.mac_lanes * r.cores_used);
+  r.util = r.train_cycles ? ideal / double(r.train_cycles) : 0.0;
+  return r;
+}
+
+// Runs `run_engine` in a child process (a fresh SystemC context) and returns its figures.
+Run in_child(const std::string& kind, const Mapping& m, const ImageSet& tr, int64_t ntrain, int64_t ninfer) {
+  int fd[2];
+  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fd[0]);
+    Run r = run_engine(kind, m, tr, ntrain, ninfer);
+    const ssize_t n = write(fd[1], &r, sizeof r);
+    _exit(n == ssize_t(sizeof r) ? 0 : 3);
+  }
+  close(fd[1]);
+  Run r;
+  const ssize_t n = read(fd[0], &r, sizeof r);
+  close(fd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (n != ssize_t(sizeof r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(kind + " run failed in the child process");
+  return r;
+}
+
+Mapping map_on(const std::string& model, int w, int h) {
+  Arch a = default_arch();
+  a.name = fmt::format("default-{}x{}", w, h);
+  a.width = w;
+  a.height = h;
+  return map_model(model, a, PlaceConfig{});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pcgrid simulator benchmarks (docs/benchmarks-sim.md)"};
+  app.require_subcommand(1);
+  std::string data = kFashionMnistDir;
+  int64_t samples = 300, infer = 100;
+  int repeats = 3;
+  app.add_option("--data", data, "Fashion-MNIST directory")->capture_default_str();
+  app.add_option("--samples", samples, "Training samples per run")->capture_default_str();
+  app.add_option("--infer", infer, "Inference samples per run")->capture_default_str();
+  app.add_option("--repeats", repeats, "Repeats (medians are reported)")->capture_default_str();
+  std::string model = std::string(PCGRID_SOURCE_DIR) + "/models/zoo/mlp_fmnist.json";
+  auto* sp = app.add_subcommand("speed", "cycle-level vs functional on the same work, and MAC utilisation");
+  sp->add_option("--model", model, "Model file")->capture_default_str();
+  std::string smodel = std::string(PCGRID_SOURCE_DIR) + "/models/zoo/gated_fmnist.json";
+  auto* sc = app.add_subcommand("scaling", "cycle-level simulation time on 4x4, 8x8 and 16x16 grids");
+  sc->add_option("--model", smodel, "Model file (must fit a 4x4 grid)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  const ImageSet tr = load_fashion_mnist(data, "train", std::max(samples, infer));
+  if (*sp) {
+    const Mapping m = map_on(model, 8, 8);
+    std::vector<double> ct, ft, ratio, cps_core;
+    Run c, f;
+    for (int k = 0; k < repeats; ++k) {  // alternate the two, so both see the same machine load
+      c = in_child("cycle", m, tr, samples, infer);
+      f = run_engine("functional", m, tr, samples, infer);
+      ct.push_back(c.train_s);
+      ft.push_back(f.train_s);
+      ratio.push_back(c.train_s / f.train_s);
+      cps_core.push_back(double(c.train_cycles) * c.cores_used / c.train_s);
+    }
+    json j;
+    j["bench"] = "sim_speed";
+    j["model"] = m.graph.name;
+    j["grid"] = "8x8";
+    j["cores_used"] = c.cores_used;
+    j["train_samples"] = samples;
+    j["repeats"] = repeats;
+    j["cycle_train_samples_per_s"] = double(samples) / bench::median(ct);
+    j["functional_train_samples_per_s"] = double(samples) / bench::median(ft);
+    j["cycle_over_functional_wall_ratio"] = bench::median(ratio);
+    j["simulated_cycles_per_train_sample"] = double(c.train_cycles) / double(samples);
+    j["simulated_cycles_per_host_s"] = double(c.train_cycles) / bench::median(ct);
+    j["simulated_core_cycles_per_host_s"] = bench::median(cps_core);
+    j["cycles_per_inference"] = double(c.infer_cycles) / double(infer);
+    j["mac_lanes"] = m.arch.mac_lanes;
+    j["mac_utilisation"] = c.util;
+    fmt::print("{}\n", j.dump());
+  }
+  if (*sc) {
+    for (int g : {4, 8, 16}) {
+      const Mapping m = map_on(smodel, g, g);
+      std::vector<double> t;
+      Run r;
+      for (int k = 0; k < repeats; ++k) {
+        r = in_child("cycle", m, tr, samples, 0);
+        t.push_back(r.train_s);
+      }
+      json j;
+      j["bench"] = "sim_scaling";
+      j["model"] = m.graph.name;
+      j["grid"] = fmt::format("{}x{}", g, g);
+      j["routers"] = g * g;
+      j["cores_used"] = r.cores_used;
+      j["train_samples"] = samples;
+      j["host_s_median"] = bench::median(t);
+      j["train_samples_per_s"] = double(samples) / bench::median(t);
+      j["simulated_cycles_per_train_sample"] = double(r.train_cycles) / double(samples);
+      j["simulated_cycles_per_host_s"] = double(r.train_cycles) / bench::median(t);
+      j["mac_utilisation"] = r.util;
+      fmt::print("{}\n", j.dump());
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
