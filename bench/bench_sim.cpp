@@ -11,8 +11,8 @@
 #include "pcgrid/engine.hpp"
 #include "pcgrid/mapping.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>

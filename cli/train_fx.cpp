@@ -65,7 +65,12 @@ int run_train_fx(const FxTrainOpts& o) {
   ImageSet te = load_fashion_mnist(o.data, "t10k", o.test_samples);
   check_model_fits_data(m.graph, tr, o.mapping);
 
-  std::unique_ptr<FxEngine> eng = o.engine == "cycle" ? make_cycle_engine(m, fc) : make_functional_engine(m, fc);
+  std::unique_ptr<FxEngine> eng;
+  try {
+    eng = o.engine == "cycle" ? make_cycle_engine(m, fc) : make_functional_engine(m, fc);
+  } catch (const SimError& e) {
+    throw SimError(fmt::format("{}: {}", o.mapping, e.what()));
+  }
   if (!o.vcd.empty()) {
     if (o.engine != "cycle") throw SimError("--vcd needs --engine cycle (the functional engine has no time)");
     int x = -1, y = -1;

@@ -69,8 +69,6 @@ void load_checkpoint(FxEngine& e, const std::string& path) {
   json j;
   try {
     j = json::parse(ss.str());
-  } catch (const json::parse_error& x) {
-    throw fail(fmt::format("invalid JSON at byte {}: {}", x.byte, x.what()));
   } catch (const json::exception& x) {
     throw fail(fmt::format("invalid JSON: {}", x.what()));
   }

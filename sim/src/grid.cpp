@@ -20,6 +20,7 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -71,9 +72,12 @@ class Vcd {
     for (size_t k = 0; k < vars_.size(); ++k)
       f_ << "$var wire " << vars_[k].bits << " " << id(int(k)) << " " << vars_[k].name << " $end\n";
     f_ << "$upscope $end\n$enddefinitions $end\n";
+    for (size_t k = 0; k < vars_.size(); ++k) set(int(k), 0, from_);  // initial values at the window start
   }
   void set(int var, int64_t value, int64_t cycle) {
-    if (cycle < from_ || cycle >= to_ || vars_[size_t(var)].last == value) return;
+    if (cycle >= to_) return;
+    cycle = std::max(cycle, from_);  // a value set before the window holds at its start
+    if (vars_[size_t(var)].last == value) return;
     if (cycle != cur_) {
       f_ << "#" << cycle << "\n";
       cur_ = cycle;

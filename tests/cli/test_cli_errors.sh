@@ -257,5 +257,98 @@ expect_fail
 stderr_has "pcgrid: error: a 256x256 mesh with dead routers or links needs table routing, which pcgrid supports up to 4096 routers (64x64)"
 [ ! -e "$TMP/m2.json" ] || fail "a failed map left $TMP/m2.json behind"
 
+# --- train on the chip: fixed-point engines on a mapping file ----------------------------------------
+SMALL=$TMP/small.json
+cat >"$SMALL" <<'JSON'
+{"format": "pcgrid-model", "version": 1, "name": "small", "vertices": [
+  {"name": "x", "op": "input", "shape": [784]},
+  {"name": "h", "op": "dense", "parents": ["x"], "units": 16, "activation": "relu"},
+  {"name": "out", "op": "dense", "parents": ["h"], "units": 10, "loss": "softmax_ce"}
+]}
+JSON
+run "map a small model for the chip" map "$SMALL" -o "$TMP/small.map.json"
+expect_ok
+SMAP=$TMP/small.map.json
+
+run "train --engine functional with a rate that is not a power of two" train "$SMAP" --engine functional --lr 0.01
+expect_fail
+stderr_has "pcgrid: error: --lr 0.01: the fixed-point engines apply rates as right shifts; give a power of two between 2^-15 and 1, e.g. 0.0078125 (2^-7)"
+
+run "train --engine cycle with --eta-v 0.3" train "$SMAP" --engine cycle --eta-v 0.3
+expect_fail
+stderr_has "pcgrid: error: --eta-v 0.3: the fixed-point engines apply rates as right shifts"
+
+run "train --engine functional --optimizer adam" train "$SMAP" --engine functional --optimizer adam
+expect_fail
+stderr_has "pcgrid: error: --optimizer adam: the fixed-point engines learn with per-sample SGD only"
+
+run "train --engine functional --batch 64" train "$SMAP" --engine functional --batch 64
+expect_fail
+stderr_has "pcgrid: error: --batch: the fixed-point engines update weights after every sample (batch 1)"
+
+run "train --engine functional on a model file instead of a mapping" train "$ZOO/mlp_fmnist.json" --engine functional
+expect_fail
+stderr_has "pcgrid: error: $ZOO/mlp_fmnist.json: not a pcgrid mapping file ('format' must be \"pcgrid-mapping\")"
+
+run "map the CNN for the chip" map "$ZOO/cnn_fmnist.json" -o "$TMP/cnn.map.json"
+expect_ok
+run "train --engine functional on a conv2d mapping" train "$TMP/cnn.map.json" --engine functional
+expect_fail
+stderr_has "pcgrid: error: $TMP/cnn.map.json: vertex 'c1': conv2d is not supported by the fixed-point engines yet (the reference engines support it)"
+
+run "train --svg with the reference engine" train "$SMALL" --svg "$TMP/x.svg"
+expect_fail
+stderr_has "pcgrid: error: --svg needs --engine functional or cycle"
+
+run "train --vcd with the functional engine" train "$SMAP" --engine functional --vcd "$TMP/t.vcd"
+expect_fail
+stderr_has "pcgrid: error: --vcd needs --engine cycle (the functional engine has no time)"
+[ ! -e "$TMP/t.vcd" ] || fail "a refused run wrote $TMP/t.vcd"
+
+run "train --vcd-cycles malformed" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-cycles 100
+expect_fail
+stderr_has "pcgrid: error: --vcd-cycles '100': expected FROM:TO, two cycle numbers"
+
+run "train --vcd-core outside the grid" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-core 9,9
+expect_fail
+stderr_has "pcgrid: error: --vcd-core '9,9': expected X,Y of a core inside the 8x8 grid"
+
+run "train --load-checkpoint missing" train "$SMAP" --engine functional --load-checkpoint "$TMP/none.ckpt.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/none.ckpt.json: cannot open checkpoint file"
+
+echo "user checkpoint" >"$TMP/keep.ckpt.json"
+run "train --save-checkpoint onto an existing file" train "$SMAP" --engine functional --save-checkpoint "$TMP/keep.ckpt.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/keep.ckpt.json: already exists; pass --force to overwrite it"
+[ "$(cat "$TMP/keep.ckpt.json")" = "user checkpoint" ] || fail "the user's checkpoint file was changed"
+
+if [ -e "$DATA/train-images-idx3-ubyte.gz" ] || [ -e "$DATA/train-images-idx3-ubyte" ]; then
+  run "train on the cycle-level grid, checkpoint, SVG and VCD" train "$SMAP" --engine cycle --train-samples 20 \
+    --test-samples 10 --save-checkpoint "$TMP/s.ckpt.json" --svg "$TMP/s.svg" --vcd "$TMP/s.vcd" --vcd-core 1,0 --json
+  expect_ok
+  python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["engine"] == "cycle" and j["train_samples"] == 20 and j["test_samples"] == 10, j
+for k in ("cycles_per_train_sample", "cycles_per_inference", "mac_utilisation", "energy_uj_per_train_sample",
+          "flit_hops_per_train_sample", "peak_link_load", "test_acc"):
+    assert isinstance(j[k], (int, float)) and j[k] >= 0, k
+assert j["cycles_per_train_sample"] > 0 and 0 < j["mac_utilisation"] <= 1
+' <"$OUT" || fail "train --engine cycle --json lacks the expected figures"
+  [ "$(head -c 4 "$TMP/s.svg")" = "<svg" ] || fail "no SVG heat map"
+  grep -q '^\$enddefinitions' "$TMP/s.vcd" || fail "no VCD header"
+  grep -q 'core_busy' "$TMP/s.vcd" || fail "the VCD does not trace the core"
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["format"]=="pcgrid-checkpoint"' "$TMP/s.ckpt.json" \
+    || fail "no checkpoint"
+
+  run "continue functionally from the cycle-level checkpoint" train "$SMAP" --engine functional --train-samples 20 \
+    --test-samples 10 --load-checkpoint "$TMP/s.ckpt.json"
+  expect_ok
+  stdout_has "test accuracy"
+else
+  echo "skip: train on the chip (no Fashion-MNIST in $DATA)"
+fi
+
 echo "all $NCASES CLI cases passed"
 exit 0
