@@ -126,7 +126,7 @@ class Mesh : public sc_core::sc_module {
     in_flight_ += msg->flits;
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
-  void trace(Vcd* v, int core) {
+  void attach_vcd(Vcd* v, int core) {
     vcd_ = v;
     vcd_core_ = core;
     for (int p = 0; p < 5; ++p) vcd_buf_[p] = v->add(fmt::format("router_in_{}_occupancy", port_name(p)), 8);
@@ -494,7 +494,7 @@ class Cycle final : public FxEngine {
     grid_->vcd_busy = vcd_->add("core_busy", 1);
     grid_->vcd_phase = vcd_->add("core_phase", 3);
     grid_->vcd_sample = vcd_->add("core_sample", 32);
-    grid_->mesh().trace(vcd_.get(), m_->arch.id(core));
+    grid_->mesh().attach_vcd(vcd_.get(), m_->arch.id(core));
     vcd_->header();
   }
   void finish_vcd() { vcd_.reset(); }
