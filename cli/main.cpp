@@ -326,8 +326,10 @@ int main(int argc, char** argv) {
         throw SimError("--lr-schedule " + to.schedule + ": the fixed-point engines use a constant rate");
       if (given("--pc-mode") && to.pc_mode != "fixed")
         throw SimError("--pc-mode " + to.pc_mode + ": the fixed-point engines implement the fixed-prediction mode");
-      if (given("--precondition") || given("--momentum") || given("--weight-decay"))
-        throw SimError("--precondition, --momentum and --weight-decay are not available on the fixed-point engines");
+      for (const char* opt : {"--precondition", "--momentum", "--weight-decay"})
+        if (given(opt))
+          throw SimError(std::string(opt) +
+                         ": not available on the fixed-point engines (plain per-sample SGD, fixed prediction)");
       fo.mapping = to.model;
       fo.engine = to.engine;
       fo.data = to.data;

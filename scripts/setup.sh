@@ -13,6 +13,8 @@ PACKAGES=(
   libscotch-dev
   # CI gates: sanitizers and libFuzzer need clang's runtime; formatting is checked with clang-format
   clang libclang-rt-14-dev clang-format
+  # the CLI tests and scripts/run.sh read pcgrid's JSON output with python3
+  python3
   # data: Fashion-MNIST in IDX format under /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
 )
