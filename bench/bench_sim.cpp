@@ -95,7 +95,7 @@ Mapping map_on(const std::string& model, int w, int h) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pcgrid simulator benchmarks (docs/benchmarks-sim.md)"};
-  app.require_subcommand(1);
+  app.require_subcommand(1, 2);
   std::string data = kFashionMnistDir;
   int64_t samples = 300, infer = 100;
   int repeats = 3;

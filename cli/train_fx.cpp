@@ -106,10 +106,11 @@ int run_train_fx(const FxTrainOpts& o) {
   std::vector<double> epoch_acc;
   int64_t correct = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  // The same sample order as the reference engines' training loop (models/src/train.cpp) for this seed.
+  Rng shuffle_rng(o.seed ^ 0x5eed5eed5eed5eedULL);
+  std::iota(order.begin(), order.end(), 0);
   for (int ep = 0; ep < o.epochs; ++ep) {
-    std::iota(order.begin(), order.end(), 0);
-    Rng r(o.seed * 1000003ULL + uint64_t(ep));
-    for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[size_t(r.below(k))]);
+    for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[size_t(shuffle_rng.below(k))]);
     correct = 0;
     for (int64_t s = 0; s < tr.count; ++s) {
       const int64_t i = order[size_t(s)];

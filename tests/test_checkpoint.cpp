@@ -39,7 +39,7 @@ std::vector<int16_t> all_weights(const FxEngine& e) {
 
 TEST_CASE("a checkpoint moves trained weights between mappings of one model", "[checkpoint][sim]") {
   const Samples d = synthetic_samples(16, 4, 60, 21);
-  const Mapping many = test_mapping(kModel, small_arch(4, 4, 64, 16));   // several slices per vertex
+  const Mapping many = test_mapping(kModel, small_arch(4, 4, 64, 16));    // several slices per vertex
   const Mapping one = test_mapping(kModel, small_arch(2, 2, 4096, 256));  // one slice per vertex
   REQUIRE(many.slices.size() > one.slices.size());
   FxConfig c;
@@ -78,9 +78,10 @@ TEST_CASE("bad checkpoints are refused with the key and leave the weights alone"
     CHECK(all_weights(*e) == before);
     std::remove(path.c_str());
   };
-  expect(nlohmann::json("{\"format\": "), "invalid JSON: [json.exception.parse_error.101] parse error at "
-                                          "line 1, column 12: syntax error while parsing value - unexpected end of "
-                                          "input; expected '[', '{', or a literal");
+  expect(nlohmann::json("{\"format\": "),
+         "invalid JSON: [json.exception.parse_error.101] parse error at "
+         "line 1, column 12: syntax error while parsing value - unexpected end of "
+         "input; expected '[', '{', or a literal");
   auto j = good;
   j["format"] = "pcgrid-mapping";
   expect(j, "key 'format': expected \"pcgrid-checkpoint\"");
