@@ -25,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <tuple>
 
 namespace pcgrid {
@@ -48,6 +49,7 @@ struct Message {
   std::vector<int16_t> payload;
   int src_core = 0, dst_core = 0;
   int64_t flits = 0;
+  bool damaged = false;  // a flit was dropped or the worm was truncated: the receiver discards it
 };
 using MsgPtr = std::shared_ptr<Message>;
 
@@ -105,15 +107,28 @@ class Vcd {
   std::vector<Var> vars_;
 };
 
-class Grid;
+// What the grid asks the engine about faults (implemented by the cycle engine below).
+class FaultView {
+ public:
+  virtual ~FaultView() = default;
+  virtual bool silent(int receiver, int peer) const = 0;  // known to be gone (configuration from the host)
+  virtual bool gone(int slice) const = 0;                 // dead or idle
+  virtual bool corrupt(int src, int dst, int64_t sample, int step, int kind, std::vector<int16_t>& p) = 0;
+  virtual FaultStats& fstats() = 0;
+  virtual const Routing& routing() const = 0;
+};
 
 // ---- the mesh of routers ------------------------------------------------------------------------------
 class Mesh : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Mesh);
-  Mesh(sc_module_name n, const Mapping& m, SimStats& st, std::function<void(const MsgPtr&)> deliver)
-      : sc_module(n), m_(m), a_(m.arch), st_(st), deliver_(std::move(deliver)) {
+  Mesh(sc_module_name n, const Mapping& m, SimStats& st, FaultView& fv, int64_t watchdog,
+       std::function<void(const MsgPtr&)> deliver)
+      : sc_module(n), m_(m), a_(m.arch), st_(st), fv_(fv), watchdog_(watchdog), deliver_(std::move(deliver)) {
     routers_.resize(size_t(a_.cores()));
+    dead_.assign(size_t(a_.cores()), 0);
+    link_dead_.assign(size_t(a_.cores()) * 4, 0);
+    for (const Coord& c : a_.dead_routers) dead_[size_t(a_.id(c))] = 1;
     for (auto& r : routers_)
       for (auto& c : r.credits) c = a_.buffer_depth;
     SC_THREAD(run);
@@ -121,9 +136,40 @@ class Mesh : public sc_core::sc_module {
   // A message enters at its source router's local port (queued in the network interface).
   void inject(const MsgPtr& msg) {
     Router& r = routers_[size_t(msg->src_core)];
+    if (dead_[size_t(msg->src_core)]) {  // no router to send through
+      fv_.fstats().lost_flits += msg->flits;
+      return;
+    }
     for (int64_t k = 0; k < msg->flits; ++k) r.inject.push_back({msg, k == 0, k == msg->flits - 1, msg->dst_core});
     r.load += msg->flits;
     in_flight_ += msg->flits;
+    wake_.notify(sc_core::SC_ZERO_TIME);
+  }
+  // A router dies now (a fault at a cycle): everything in it is lost; neighbours treat their ports towards
+  // it as sinks and truncate worms that were coming from it.
+  void kill_router(int id) {
+    if (dead_[size_t(id)]) return;
+    dead_[size_t(id)] = 1;
+    Router& r = routers_[size_t(id)];
+    int64_t lost = int64_t(r.inject.size());
+    for (int p = 0; p < 5; ++p) lost += int64_t(r.in[p].size() + r.arriving[p].size());
+    r = Router{};
+    fv_.fstats().lost_flits += lost;
+    in_flight_ -= lost;
+    wake_.notify(sc_core::SC_ZERO_TIME);
+  }
+  void kill_link(Coord u, Coord v) {
+    for (int k = 0; k < 2; ++k) {
+      const int p = v.x > u.x ? kEast : v.x < u.x ? kWest : v.y < u.y ? kNorth : kSouth;
+      link_dead_[size_t(a_.id(u)) * 4 + size_t(p - 1)] = 1;
+      Router& d = routers_[size_t(a_.id(v))];  // flits on the wire are lost
+      const int64_t lost = int64_t(d.arriving[opposite(p)].size());
+      d.arriving[opposite(p)].clear();
+      d.load -= lost;
+      in_flight_ -= lost;
+      fv_.fstats().lost_flits += lost;
+      std::swap(u, v);
+    }
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
   void attach_vcd(Vcd* v, int core) {
@@ -138,24 +184,55 @@ class Mesh : public sc_core::sc_module {
     std::deque<Flit> in[5];                            // input buffers
     std::deque<std::pair<int64_t, Flit>> arriving[5];  // on the link: (arrival cycle, flit)
     std::deque<Flit> inject;                           // network interface queue of the local core/host
-    int lock[5] = {-1, -1, -1, -1, -1};                // output port → input port holding it (wormhole)
-    int rr[5] = {0, 0, 0, 0, 0};                       // round-robin pointer per output
+    int lock[6] = {-1, -1, -1, -1, -1, -1};            // output port (5 = sink) → input holding it (wormhole)
+    int rr[6] = {0, 0, 0, 0, 0, 0};                    // round-robin pointer per output
     int credits[5] = {0, 0, 0, 0, 0};                  // free slots in the downstream input buffer
     int64_t load = 0;                                  // flits anywhere in this router
     int64_t forwarded = 0;
+    MsgPtr open[5];  // worm entered through this input, tail not yet
   };
+  // Is the neighbour through `port` gone (dead router or dead link)?
+  bool port_dead(int id, int port) const {
+    if (port == kLocal) return false;
+    const Coord n = pcgrid::step(a_.at(id), port);
+    return !a_.inside(n) || dead_[size_t(a_.id(n))] || link_dead_[size_t(id) * 4 + size_t(port - 1)];
+  }
   static int opposite(int p) { return p == kEast ? kWest : p == kWest ? kEast : p == kNorth ? kSouth : kNorth; }
 
   void run() {
+    int64_t idle = 0;
     for (;;) {
-      if (in_flight_ == 0) sc_core::wait(wake_);
+      if (in_flight_ == 0) {
+        idle = 0;
+        sc_core::wait(wake_);
+      }
       const int64_t now = int64_t(sc_core::sc_time_stamp().value() / 1000);  // ps → ns = cycles
-      step(now);
+      idle = step(now) ? 0 : idle + 1;
+      if (idle > watchdog_) purge_all();  // nothing moved for longer than any live transfer can take
       sc_core::wait(1, SC_NS);
     }
   }
+  // Watchdog: flits stuck behind faults are dropped so the network always drains.
+  void purge_all() {
+    for (auto& r : routers_) {
+      int64_t lost = int64_t(r.inject.size());
+      for (int p = 0; p < 5; ++p) lost += int64_t(r.in[p].size() + r.arriving[p].size());
+      fv_.fstats().lost_flits += lost;
+      for (int p = 0; p < 5; ++p) {
+        r.in[p].clear();
+        r.arriving[p].clear();
+        r.lock[p] = -1;
+        r.lock[5] = -1;
+        r.open[p].reset();
+        r.credits[p] = a_.buffer_depth;
+      }
+      r.inject.clear();
+      r.load = 0;
+    }
+    in_flight_ = 0;
+  }
 
-  void step(int64_t now) {
+  bool step(int64_t now) {
     const int n = a_.cores();
     struct Move {
       int r, in, out;
@@ -163,19 +240,36 @@ class Mesh : public sc_core::sc_module {
     std::vector<Move> moves;
     for (int id = 0; id < n; ++id) {
       Router& r = routers_[size_t(id)];
-      if (r.load == 0) continue;
-      for (int p = 0; p < 5; ++p)
+      if (r.load == 0 || dead_[size_t(id)]) continue;
+      for (int p = 0; p < 5; ++p) {
         while (!r.arriving[p].empty() && r.arriving[p].front().first <= now) {
-          r.in[p].push_back(std::move(r.arriving[p].front().second));
+          Flit& f = r.arriving[p].front().second;
+          if (f.head) r.open[p] = f.msg;
+          if (f.tail) r.open[p].reset();
+          r.in[p].push_back(std::move(f));
           r.arriving[p].pop_front();
         }
+        // A worm whose upstream died will never get its tail: close it with a truncating tail flit, so the
+        // locks along its path are released and the receiver discards the message.
+        if (r.open[p] && port_dead(id, p) && r.arriving[p].empty()) {
+          r.open[p]->damaged = true;
+          Flit t;
+          t.msg = r.open[p];
+          t.tail = true;
+          t.dst_core = t.msg->dst_core;
+          r.in[p].push_back(std::move(t));
+          r.open[p].reset();
+          ++r.load;
+          ++in_flight_;
+        }
+      }
       if (!r.inject.empty() && int(r.in[kLocal].size()) < a_.buffer_depth) {
         r.in[kLocal].push_back(std::move(r.inject.front()));
         r.inject.pop_front();
       }
       const Coord here = a_.at(id);
-      int used_in = 0;  // an input buffer sends at most one flit per cycle
-      for (int out = 0; out < 5; ++out) {
+      int used_in = 0;                     // an input buffer sends at most one flit per cycle
+      for (int out = 0; out < 6; ++out) {  // 0..4 ports, 5 = sink for flits without a route
         int pick = -1;
         if (r.lock[out] >= 0) {
           pick = r.lock[out];
@@ -190,7 +284,7 @@ class Mesh : public sc_core::sc_module {
           }
         }
         if (pick < 0 || ((used_in >> pick) & 1)) continue;
-        if (out != kLocal && r.credits[out] == 0) continue;
+        if (out != kLocal && out != kNoRoutePort && !port_dead(id, out) && r.credits[out] == 0) continue;
         used_in |= 1 << pick;
         moves.push_back({id, pick, out});
       }
@@ -201,7 +295,7 @@ class Mesh : public sc_core::sc_module {
       r.in[mv.in].pop_front();
       --r.load;
       ++r.forwarded;
-      if (mv.in != kLocal) {  // a slot freed: credit back to the upstream router (usable next cycle)
+      if (mv.in != kLocal && !port_dead(mv.r, mv.in)) {  // a slot freed: credit back upstream (next cycle)
         const Coord up = step_coord(a_.at(mv.r), mv.in);
         ++routers_[size_t(a_.id(up))].credits[opposite(mv.in)];
       }
@@ -210,6 +304,12 @@ class Mesh : public sc_core::sc_module {
       if (mv.out == kLocal) {
         --in_flight_;
         if (f.tail) deliver_(f.msg);
+        continue;
+      }
+      if (mv.out == kNoRoutePort || port_dead(mv.r, mv.out)) {  // into a dead part of the chip: lost
+        --in_flight_;
+        ++fv_.fstats().lost_flits;
+        if (f.tail) f.msg->damaged = true;
         continue;
       }
       --r.credits[mv.out];
@@ -225,22 +325,26 @@ class Mesh : public sc_core::sc_module {
       for (int p = 0; p < 5; ++p) vcd_->set(vcd_buf_[p], int64_t(r.in[p].size()), now);
       vcd_->set(vcd_fwd_, r.forwarded, now);
     }
+    return !moves.empty();
   }
   static Coord step_coord(Coord c, int port) { return pcgrid::step(c, port); }
+  // Output port towards dst_core; kNoRoutePort (a sink) when the tables have no route (faults).
+  static constexpr int kNoRoutePort = 5;
   int route(Coord here, int dst_core) const {
     const Coord d = a_.at(dst_core);
     if (here == d) return kLocal;
-    const int p = m_.routing.port(here, d);
-    if (p < kEast || p > kSouth)
-      throw SimError(fmt::format("router ({},{}) has no route to core ({},{})", here.x, here.y, d.x, d.y));
-    return p;
+    const int p = fv_.routing().port(here, d);
+    return p < kEast || p > kSouth ? kNoRoutePort : p;
   }
 
   const Mapping& m_;
   const Arch& a_;
   SimStats& st_;
+  FaultView& fv_;
+  int64_t watchdog_;
   std::function<void(const MsgPtr&)> deliver_;
   std::vector<Router> routers_;
+  std::vector<char> dead_, link_dead_;
   int64_t in_flight_ = 0;
   sc_event wake_;
   Vcd* vcd_ = nullptr;
@@ -252,7 +356,7 @@ class Grid : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Grid);
   Grid(sc_module_name n, const Mapping& m, const Plan& plan, std::vector<SliceKernel>& k, int steps, int shift_v,
-       int shift_lr, SimStats& st)
+       int shift_lr, SimStats& st, FaultView& fv)
       : sc_module(n),
         m_(m),
         plan_(plan),
@@ -261,11 +365,15 @@ class Grid : public sc_core::sc_module {
         shift_v_(shift_v),
         shift_lr_(shift_lr),
         st_(st),
-        mesh_("mesh", m, st, [this](const MsgPtr& msg) { deliver(msg); }) {
+        fv_(fv),
+        bound_(wait_bound(m, plan, steps)),
+        mesh_("mesh", m, st, fv, bound_, [this](const MsgPtr& msg) { deliver(msg); }) {
     const int ns = int(plan.slices.size());
     mail_.resize(size_t(ns));
+    learned_dead_.resize(size_t(ns));
     arrived_.reset(new sc_event[size_t(ns)]);
     core_lock_.resize(size_t(m.arch.cores()));
+    core_dead_now_.assign(size_t(m.arch.cores()), 0);
     for (auto& l : core_lock_) l = std::make_unique<sc_core::sc_mutex>();
     host_core_ = m.arch.id(m.arch.host);
     for (int s = 0; s < ns; ++s) {
@@ -275,22 +383,40 @@ class Grid : public sc_core::sc_module {
     }
   }
 
-  // Host side (called from the engine between sc_start calls).
-  void host_send(int64_t sample, bool train, const uint8_t* pixels, int label) {
+  // The bound on waiting for a message (docs/faults.md): 4 × the cycles the whole chip would need for one
+  // training sample with every phase of every slice and every flit-hop serialised. A live sender is never
+  // slower than that, so only a message that will never come reaches the bound.
+  static int64_t wait_bound(const Mapping& m, const Plan& plan, int steps) {
+    int64_t serial = 0;
+    for (const SlicePlan& sp : plan.slices) {
+      const int64_t n = sp.e_hi - sp.e_lo, work = n * std::max<int64_t>(1, sp.fan_in);
+      serial += (4 + steps) * (kPhaseCycles + work / m.arch.mac_lanes + n) + n * kDivCycles;
+    }
+    int64_t hops = 0;
+    for (const Flow& f : m.flows) hops += f.flits * (m.arch.width + m.arch.height) * m.arch.link_latency;
+    return 4 * (serial + (steps + 1) * hops + 1000);
+  }
+  int64_t bound() const { return bound_; }
+
+  // Host side (called from the engine between sc_start calls). `key` is the sample's key for flit faults.
+  void host_send(int64_t sample, int64_t key, bool train, const uint8_t* pixels, int label) {
+    keys_[sample] = key;
     for (const SlicePlan& sp : plan_.slices) {
-      if (!sp.is_input) continue;
+      if (!sp.is_input || fv_.silent(sp.id, kHost)) continue;
       auto msg = make(MsgKind::Pred, kHost, sp.id, sample, 0, train);
       for (const Part& pt : sp.pred_in[0].parts)
         for (int64_t e = pt.lo; e < pt.hi; ++e) msg->payload.push_back(fx::pixel_value(pixels[e]));
       send(msg);
     }
-    if (train) {
+    if (train && !fv_.silent(out_slice_, kHost) && !fv_.gone(out_slice_)) {
       auto msg = make(MsgKind::Target, kHost, out_slice_, sample, 0, train);
       msg->label = label;
       msg->payload.assign(1, int16_t(label));
       send(msg);
     }
   }
+  // Faults at a cycle: the core's compute stops at its slices' next phase boundary.
+  void kill_core_now(int core) { core_dead_now_[size_t(core)] = 1; }
   // Output predictions received by the host, by sample.
   std::map<int64_t, std::vector<int16_t>> outputs;
   int64_t host_waiting_for = -1;  // sc_pause when this sample's output arrives
@@ -316,6 +442,10 @@ class Grid : public sc_core::sc_module {
   void send(const MsgPtr& msg) {
     const bool local = msg->src_core == msg->dst_core && msg->src != kHost && msg->dst != kHost;
     msg->flits = message_flits(int64_t(msg->payload.size()), m_.arch.flit_bits);
+    if (msg->dst != kHost) {  // flit faults, decided per message exactly as in the functional engine
+      const int kind = msg->kind == MsgKind::Pred ? 0 : msg->kind == MsgKind::Target ? 1 : 2;
+      msg->damaged = !fv_.corrupt(msg->src, msg->dst, keys_[msg->sample], msg->step, kind, msg->payload);
+    }
     if (local) {  // stays inside the core
       deliver(msg);
       return;
@@ -326,6 +456,7 @@ class Grid : public sc_core::sc_module {
   }
   void deliver(const MsgPtr& msg) {
     if (msg->dst == kHost) {
+      if (msg->damaged) return;  // a truncated output never reaches the host
       outputs[msg->sample] = msg->payload;
       if (msg->sample == host_waiting_for) sc_core::sc_pause();
       return;
@@ -333,9 +464,12 @@ class Grid : public sc_core::sc_module {
     mail_[size_t(msg->dst)][{msg->src, int(msg->kind), msg->sample, msg->step}] = msg;
     arrived_[size_t(msg->dst)].notify(sc_core::SC_ZERO_TIME);
   }
+  // Waits for one message. Unbounded waits are only for the first message of a sample (a slice with
+  // nothing to do is idle, not stuck); every other wait ends at the bound and returns null.
   MsgPtr receive(int s, int src, MsgKind kind, int64_t sample, int step) {
     auto& box = mail_[size_t(s)];
     const Key key{src, int(kind), sample, step};
+    const int64_t deadline = now() + bound_;
     for (;;) {
       auto it = box.find(key);
       if (it != box.end()) {
@@ -343,11 +477,43 @@ class Grid : public sc_core::sc_module {
         box.erase(it);
         return msg;
       }
+      if (now() >= deadline) return nullptr;
+      sc_core::wait(sc_time(double(deadline - now()), SC_NS), arrived_[size_t(s)]);
+    }
+  }
+  // Waits (without bound) until some message of `sample` is in the mailbox.
+  void wait_first(int s, int64_t sample) {
+    auto& box = mail_[size_t(s)];
+    for (;;) {
+      for (const auto& [k, msg] : box)
+        if (std::get<2>(k) == sample) return;
       sc_core::wait(arrived_[size_t(s)]);
     }
   }
-  // Holds the core's MAC lanes for `cycles`.
-  void compute(const SlicePlan& sp, int phase, int64_t sample, int64_t cycles) {
+  bool quiet(int s, int peer) { return fv_.silent(s, peer) || learned_dead_[size_t(s)].count(peer) > 0; }
+  // Receives the message of a link, or returns null after counting why it is missing (zeros are used).
+  MsgPtr take(int s, int peer, MsgKind kind, int64_t sample, int step) {
+    FaultStats& fs = fv_.fstats();
+    if (quiet(s, peer)) {
+      ++fs.missing_messages;
+      return nullptr;
+    }
+    MsgPtr msg = receive(s, peer, kind, sample, step);
+    if (!msg) {
+      ++fs.timeouts;
+      ++fs.missing_messages;
+      learned_dead_[size_t(s)].insert(peer);  // do not wait for it again
+      return nullptr;
+    }
+    if (msg->damaged) {
+      ++fs.damaged_messages;
+      return nullptr;
+    }
+    return msg;
+  }
+  // Holds the core's MAC lanes for `cycles`. Returns false when the core has died meanwhile.
+  bool compute(const SlicePlan& sp, int phase, int64_t sample, int64_t cycles) {
+    if (core_dead_now_[size_t(sp.core)]) return false;
     auto& lock = *core_lock_[size_t(sp.core)];
     lock.lock();
     st_.core_busy[size_t(sp.core)] += cycles;
@@ -361,6 +527,7 @@ class Grid : public sc_core::sc_module {
     sc_core::wait(sc_time(double(cycles), SC_NS));
     if (tr) vcd->set(vcd_busy, 0, now());
     lock.unlock();
+    return !core_dead_now_[size_t(sp.core)];
   }
   static int64_t now() { return int64_t(sc_core::sc_time_stamp().value() / 1000); }
 
@@ -369,27 +536,33 @@ class Grid : public sc_core::sc_module {
     SliceKernel& k = k_[size_t(s)];
     const int lanes = m_.arch.mac_lanes;
     Counters& c = st_.counters;
-    std::vector<int16_t> buf;
+    std::vector<int16_t> zeros;
     for (int64_t sample = 0;; ++sample) {
+      wait_first(s, sample);
+      if (fv_.gone(s) || core_dead_now_[size_t(sp.core)]) return;  // this core's slices stop for good
       // Forward: all PRED parts (inputs: the host's pixels).
       bool train = true;
       for (const Link& l : sp.pred_in) {
-        MsgPtr msg = receive(s, l.peer, MsgKind::Pred, sample, 0);
-        train = msg->train;
-        k.receive_pred(l, msg->payload.data());
+        MsgPtr msg = take(s, l.peer, MsgKind::Pred, sample, 0);
+        if (msg) train = msg->train;
+        zeros.assign(size_t(l.words), 0);
+        k.receive_pred(l, msg ? msg->payload.data() : zeros.data());
       }
       int64_t before = c.macs;
-      compute(sp, 1, sample, k.forward(lanes, c));
+      const int64_t fc = k.forward(lanes, c);
       st_.core_macs[size_t(sp.core)] += c.macs - before;
+      if (!compute(sp, 1, sample, fc)) return;
       for (const Link& l : sp.pred_out) {
+        if (l.peer != kHost && fv_.silent(l.peer, s)) continue;  // nobody to send to
         auto msg = make(l.peer == kHost ? MsgKind::Output : MsgKind::Pred, s, l.peer, sample, 0, train);
         k.pred_payload(l, msg->payload);
+        if (l.peer == kHost && fv_.silent(kHost, s)) continue;
         send(msg);
       }
       if (!train) continue;
       if (sp.is_output) {
-        MsgPtr t = receive(s, kHost, MsgKind::Target, sample, 0);
-        compute(sp, 2, sample, k.output_error(t->label, lanes, c));
+        MsgPtr t = take(s, kHost, MsgKind::Target, sample, 0);
+        if (t && !compute(sp, 2, sample, k.output_error(t->label, lanes, c))) return;
       }
       for (int t = 1; t <= steps_; ++t) {
         if (!sp.err_out.empty()) {
@@ -397,27 +570,28 @@ class Grid : public sc_core::sc_module {
           std::vector<MsgPtr> out;
           before = c.macs;
           for (const Link& l : sp.err_out) {
+            if (fv_.silent(l.peer, s)) continue;
             auto msg = make(MsgKind::Err, s, l.peer, sample, t, train);
             cycles += k.err_payload(l, lanes, c, msg->payload);
             out.push_back(msg);
           }
           st_.core_macs[size_t(sp.core)] += c.macs - before;
-          compute(sp, 3, sample, cycles);
+          if (!compute(sp, 3, sample, cycles)) return;
           for (auto& msg : out) send(msg);
         }
         if (!sp.err_in.empty()) {
           k.begin_step();
           for (const Link& l : sp.err_in) {
-            MsgPtr msg = receive(s, l.peer, MsgKind::Err, sample, t);
-            k.receive_err(l, msg->payload.data());
+            MsgPtr msg = take(s, l.peer, MsgKind::Err, sample, t);
+            if (msg) k.receive_err(l, msg->payload.data());
           }
-          compute(sp, 4, sample, k.relax(shift_v_, lanes, c));
+          if (!compute(sp, 4, sample, k.relax(shift_v_, lanes, c))) return;
         }
       }
       before = c.macs;
       const int64_t cyc = k.update(shift_lr_, lanes, c);
       st_.core_macs[size_t(sp.core)] += c.macs - before;
-      if (cyc) compute(sp, 5, sample, cyc);
+      if (cyc && !compute(sp, 5, sample, cyc)) return;
     }
   }
 
@@ -426,35 +600,53 @@ class Grid : public sc_core::sc_module {
   std::vector<SliceKernel>& k_;
   int steps_, shift_v_, shift_lr_;
   SimStats& st_;
+  FaultView& fv_;
+  int64_t bound_;
   Mesh mesh_;
   std::vector<std::map<Key, MsgPtr>> mail_;
+  std::vector<std::set<int>> learned_dead_;
+  std::map<int64_t, int64_t> keys_;
   std::unique_ptr<sc_event[]> arrived_;
   std::vector<std::unique_ptr<sc_core::sc_mutex>> core_lock_;
+  std::vector<char> core_dead_now_;
   int host_core_ = 0, out_slice_ = 0;
 };
 
 // ---- the engine ---------------------------------------------------------------------------------------
-class Cycle final : public FxEngine {
+class Cycle final : public FxEngine, public FaultView {
  public:
   Cycle(const Mapping& m, const FxConfig& c) : FxEngine(m, c) {
     if (instances_++ > 0)
       throw SimError("only one cycle-level grid per process: SystemC has a single simulation context");
-    grid_ = std::make_unique<Grid>("grid", m, plan_, kernels_, steps_, c.shift_v, c.shift_lr, stats_);
+    grid_ = std::make_unique<Grid>("grid", m, plan_, kernels_, steps_, c.shift_v, c.shift_lr, stats_, *this);
   }
   ~Cycle() override { finish_vcd(); }
   std::string name() const override { return "cycle"; }
 
+  // FaultView
+  bool silent(int receiver, int peer) const override { return peer_silent(receiver, peer); }
+  bool gone(int s) const override { return slice_dead(s) || slice_idle(s); }
+  bool corrupt(int src, int dst, int64_t sample, int step, int kind, std::vector<int16_t>& p) override {
+    return flit_faults(src, dst, sample, step, kind, p);
+  }
+  FaultStats& fstats() override { return fstats_; }
+  const Routing& routing() const override { return live_routing_; }
+
   int train(const uint8_t* pixels, int label) override {
+    const int64_t key = train_index_++;
+    if (due(key) || p_flip_ > 0) {  // faults change the chip only at a quiescent point
+      sync();
+      apply_due_faults(key);
+      sram_faults(key);
+    }
     if (!training_) {
       training_ = true;
       mark_ = now();
     }
     const int64_t s = next_sample_++;
-    grid_->host_send(s, true, pixels, label);
-    run_until_output(s);
+    grid_->host_send(s, key, true, pixels, label);
+    const int pred = run_until_output(s);
     ++stats_.train_samples;
-    const int pred = argmax16(grid_->outputs[s]);
-    grid_->outputs.erase(s);
     return pred;
   }
 
@@ -466,12 +658,10 @@ class Cycle final : public FxEngine {
     int64_t sent = 0;
     for (int64_t k = 0; k < n; ++k) {
       while (sent < n && sent < k + window) {
-        grid_->host_send(next_sample_++, false, pixels + sent * pps, 0);
+        grid_->host_send(next_sample_++, -1 - infer_index_++, false, pixels + sent * pps, 0);
         ++sent;
       }
-      run_until_output(first + k);
-      predicted[k] = argmax16(grid_->outputs[first + k]);
-      grid_->outputs.erase(first + k);
+      predicted[k] = run_until_output(first + k);
       ++stats_.infer_samples;
     }
     drain();
@@ -498,26 +688,85 @@ class Cycle final : public FxEngine {
     vcd_->header();
   }
   void finish_vcd() { vcd_.reset(); }
+  int64_t wait_bound() const { return grid_->bound(); }
 
  private:
   static int64_t now() { return int64_t(sc_core::sc_time_stamp().value() / 1000); }
-  void run_until_output(int64_t s) {
+  bool due(int64_t sample) const {
+    for (size_t k = 0; k < faults_.faults.size(); ++k)
+      if (!applied_[k] && faults_.faults[k].at_cycle < 0 && faults_.faults[k].at_sample <= sample) return true;
+    return false;
+  }
+  // Faults at a cycle: one process per fault, sleeping until its cycle.
+  void on_faults_set() override {
+    for (size_t k = 0; k < faults_.faults.size(); ++k) {
+      const Fault f = faults_.faults[k];
+      if (f.at_cycle < 0) continue;
+      async_ = true;
+      sc_core::sc_spawn_options o;
+      sc_core::sc_spawn(
+          [this, f, k] {
+            if (f.at_cycle > now()) sc_core::wait(sc_time(double(f.at_cycle - now()), SC_NS));
+            strike(f, k);
+          },
+          sc_core::sc_gen_unique_name("fault"), &o);
+    }
+  }
+  void strike(const Fault& f, size_t k) {
+    applied_[k] = 1;
+    std::vector<Coord> in_use;
+    for (const SlicePlan& sp : plan_.slices) in_use.push_back(m_->arch.at(sp.core));
+    std::sort(in_use.begin(), in_use.end());
+    in_use.erase(std::unique(in_use.begin(), in_use.end()), in_use.end());
+    if (f.kind == FaultKind::DeadLink) {
+      for (const auto& [u, v] : f.links) grid_->mesh().kill_link(u, v);
+      return;
+    }
+    for (const Coord& c : fault_cores(f, m_->arch, in_use, faults_.seed, k)) {
+      const int id = m_->arch.id(c);
+      grid_->kill_core_now(id);
+      for (int s : core_slices_[size_t(id)])
+        if (!struck_.count(s)) {
+          struck_.insert(s);
+          ++fstats_.dead_slices;
+          fstats_.lost_neurons += plan_.slices[size_t(s)].e_hi - plan_.slices[size_t(s)].e_lo;
+          fstats_.lost_weights += kernels_[size_t(s)].sram_words();
+        }
+      if (f.router_dies && c != m_->arch.host) grid_->mesh().kill_router(id);
+    }
+  }
+  // Runs until sample s's prediction reaches the host; −1 when it cannot (the output is gone).
+  int run_until_output(int64_t s) {
+    if (output_lost()) {
+      ++fstats_.lost_outputs;
+      return -1;
+    }
     grid_->host_waiting_for = s;
     if (!grid_->outputs.count(s)) sc_core::sc_start();  // pauses when the output arrives
-    if (!grid_->outputs.count(s))
-      throw SimError(fmt::format("the grid ran out of events before sample {} produced an output (deadlock)", s));
     grid_->host_waiting_for = -1;
+    auto it = grid_->outputs.find(s);
+    if (it == grid_->outputs.end()) {
+      if (!async_)
+        throw SimError(fmt::format("the grid ran out of events before sample {} produced an output (deadlock)", s));
+      ++fstats_.lost_outputs;  // faults at a cycle: the output was lost on the way
+      return -1;
+    }
+    const int pred = argmax16(it->second);
+    grid_->outputs.erase(it);
+    return pred;
   }
   void drain() {
     grid_->host_waiting_for = -1;
     // Runs until no event is left: every slice waits for a message that is not coming.
     if (sc_core::sc_pending_activity()) sc_core::sc_start();
+    grid_->outputs.clear();
   }
   static int instances_;
   std::unique_ptr<Grid> grid_;
   std::unique_ptr<Vcd> vcd_;
-  int64_t next_sample_ = 0, mark_ = 0;
-  bool training_ = false;
+  int64_t next_sample_ = 0, mark_ = 0, train_index_ = 0, infer_index_ = 0;
+  bool training_ = false, async_ = false;
+  std::set<int> struck_;
 };
 int Cycle::instances_ = 0;
 

@@ -357,7 +357,26 @@ int64_t SliceKernel::update(int shift_lr, int lanes, Counters& c) {
   c.sram_reads += n * (m + 1);
   c.sram_writes += n * (m + 1);
   c.reg_accesses += 2 * n;
+  apply_stuck();
   return kPhaseCycles + cdiv(n * (m + 1), lanes);
+}
+
+void SliceKernel::add_stuck(int64_t index, int bit, int value) {
+  stuck_.push_back({index, bit, value});
+  apply_stuck();
+}
+
+void SliceKernel::apply_stuck() {
+  for (const Stuck& s : stuck_) {
+    int16_t& w = s.index < int64_t(W_.size()) ? W_[size_t(s.index)] : b_[size_t(s.index - int64_t(W_.size()))];
+    const uint16_t m = uint16_t(1u << s.bit);
+    w = int16_t(s.value ? (uint16_t(w) | m) : (uint16_t(w) & uint16_t(~m)));
+  }
+}
+
+void SliceKernel::flip(int64_t index, int bit) {
+  int16_t& w = index < int64_t(W_.size()) ? W_[size_t(index)] : b_[size_t(index - int64_t(W_.size()))];
+  w = int16_t(uint16_t(w) ^ uint16_t(1u << bit));
 }
 
 }  // namespace pcgrid

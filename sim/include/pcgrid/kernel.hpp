@@ -98,6 +98,14 @@ class SliceKernel {
   // Learning.
   int64_t update(int shift_lr, int mac_lanes, Counters& c);
 
+  // A stuck-at bit of this slice's SRAM: word `index` (weights row-major, then biases), forced to `value`
+  // now and after every weight update.
+  void add_stuck(int64_t index, int bit, int value);
+  void apply_stuck();
+  // Flips one bit of word `index` (weights, then biases).
+  void flip(int64_t index, int bit);
+  int64_t sram_words() const { return int64_t(W_.size() + b_.size()); }
+
   const std::vector<int16_t>& weights() const { return W_; }
   const std::vector<int16_t>& biases() const { return b_; }
   std::vector<int16_t>& weights() { return W_; }
@@ -118,6 +126,11 @@ class SliceKernel {
   std::vector<int16_t> pre_, vhat_, eps_;  // per local element
   std::vector<int32_t> esum_;              // ERR received this step
   uint32_t rng_ = 1;
+  struct Stuck {
+    int64_t index;
+    int bit, value;
+  };
+  std::vector<Stuck> stuck_;
 };
 
 int16_t quantize_weight(double w);
