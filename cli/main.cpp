@@ -257,6 +257,7 @@ int main(int argc, char** argv) {
   tr->add_option("--save-checkpoint", fo.save_checkpoint,
                  "functional/cycle: write the trained weights (docs/checkpoint-format.md)");
   tr->add_option("--load-checkpoint", fo.load_checkpoint, "functional/cycle: start from these weights");
+  tr->add_option("--faults", fo.faults, "functional/cycle: inject the faults of this file (docs/faults.md)");
   tr->add_option("--vcd", fo.vcd, "cycle: write a VCD trace of one core and its router");
   tr->add_option("--vcd-core", fo.vcd_core, "cycle: the traced core as X,Y")->default_str("0,0");
   std::string vcd_cycles = "0:10000";
@@ -354,7 +355,7 @@ int main(int argc, char** argv) {
       return cli::run_train_fx(fo);
     }
     if (*tr) {
-      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force"})
+      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults"})
         if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
       return run_train(to);
     }

@@ -7,6 +7,7 @@
 #include "pcgrid/checkpoint.hpp"
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/engine.hpp"
+#include "pcgrid/faults.hpp"
 #include "pcgrid/train.hpp"
 
 #include <fmt/format.h>
@@ -84,6 +85,14 @@ int run_train_fx(const FxTrainOpts& o) {
     enable_vcd(*eng, o.vcd, {x, y}, o.vcd_from, o.vcd_to);
   }
   if (!o.load_checkpoint.empty()) load_checkpoint(*eng, o.load_checkpoint);
+  if (!o.faults.empty()) {
+    const FaultSet fs = load_faults(o.faults, m.arch);
+    for (const Fault& f : fs.faults)
+      if (f.at_cycle >= 0 && o.engine != "cycle")
+        throw SimError(
+            fmt::format("{}: a fault at a cycle needs --engine cycle (the functional engine has no time)", o.faults));
+    eng->set_faults(fs);
+  }
 
   const bool human = !o.json;
   int used_cores = 0;
@@ -173,12 +182,15 @@ int run_train_fx(const FxTrainOpts& o) {
     } else if (mx > 0) {
       for (auto& v : load) v /= mx;
     }
-    write_output(o.svg,
-                 grid_svg(m, load, timed ? "busy fraction of simulated cycles" : "MACs relative to the busiest core",
-                          all.link_flits, "flits in the whole run",
-                          fmt::format("{} — engine {} — {} training + {} test samples", m.graph.name, eng->name(),
-                                      all.train_samples, all.infer_samples)),
-                 o.force);
+    Mapping shown = m;  // the grid as it is now: dead cores, routers and links marked
+    shown.arch = eng->live_arch();
+    write_output(
+        o.svg,
+        grid_svg(shown, load, timed ? "busy fraction of simulated cycles" : "MACs relative to the busiest core",
+                 all.link_flits, "flits in the whole run",
+                 fmt::format("{} — engine {} — {} training + {} test samples", m.graph.name, eng->name(),
+                             all.train_samples, all.infer_samples)),
+        o.force);
   }
   if (!o.save_checkpoint.empty()) write_output(o.save_checkpoint, checkpoint_json(*eng), o.force);
   if (!o.vcd.empty()) finish_vcd(*eng);
@@ -207,6 +219,23 @@ int run_train_fx(const FxTrainOpts& o) {
     j["messages_per_train_sample"] = double(after_train.messages) / double(ns);
     j["peak_link_flits_per_train_sample"] = double(peak) / double(ns);
     j["energy_uj_per_train_sample"] = e_sample * 1e-6;
+    if (!o.faults.empty()) {
+      const FaultStats& f = eng->fault_stats();
+      j["faults"] = {{"file", o.faults},
+                     {"dead_slices", f.dead_slices},
+                     {"idle_slices", f.idle_slices},
+                     {"lost_neurons", f.lost_neurons},
+                     {"lost_weights", f.lost_weights},
+                     {"missing_messages", f.missing_messages},
+                     {"damaged_messages", f.damaged_messages},
+                     {"dropped_flits", f.dropped_flits},
+                     {"corrupted_flits", f.corrupted_flits},
+                     {"lost_flits", f.lost_flits},
+                     {"sram_bit_flips", f.sram_bit_flips},
+                     {"stuck_bits", f.stuck_bits},
+                     {"timeouts", f.timeouts},
+                     {"lost_outputs", f.lost_outputs}};
+    }
     if (timed) {
       j["cycles_per_train_sample"] = cyc_train;
       j["cycles_per_inference"] = cyc_infer;
@@ -241,6 +270,19 @@ int run_train_fx(const FxTrainOpts& o) {
   row("host time",
       fmt::format("{:.1f} s training ({:.0f} samples/s), {:.1f} s test", train_seconds,
                   train_seconds > 0 ? double(after_train.train_samples) / train_seconds : 0.0, test_seconds));
+  if (!o.faults.empty()) {
+    const FaultStats& f = eng->fault_stats();
+    row("faults", o.faults);
+    row("  dead / idle slices", fmt::format("{} / {} ({} neurons, {} weight words lost)", f.dead_slices, f.idle_slices,
+                                            f.lost_neurons, f.lost_weights));
+    row("  messages missing / damaged",
+        fmt::format("{} / {} (zeros used instead)", f.missing_messages, f.damaged_messages));
+    row("  flits dropped / corrupted / lost",
+        fmt::format("{} / {} / {}", f.dropped_flits, f.corrupted_flits, f.lost_flits));
+    row("  SRAM bits flipped / stuck", fmt::format("{} / {}", f.sram_bit_flips, f.stuck_bits));
+    row("  waits ended by the bound", fmt::format("{}", f.timeouts));
+    row("  predictions lost", fmt::format("{}", f.lost_outputs));
+  }
   if (!o.svg.empty()) row("wrote", o.svg);
   if (!o.save_checkpoint.empty()) row("wrote", o.save_checkpoint);
   if (!o.vcd.empty()) row("wrote", o.vcd);

@@ -15,7 +15,7 @@ struct FxTrainOpts {
   double lr = 1.0 / 128, eta_v = 1.0;
   int64_t train_samples = 0, test_samples = 0;
   bool json = false, force = false;
-  std::string svg, vcd, save_checkpoint, load_checkpoint;
+  std::string svg, vcd, save_checkpoint, load_checkpoint, faults;
   std::string vcd_core;  // "x,y"
   int64_t vcd_from = 0, vcd_to = 0;
 };

@@ -7,6 +7,8 @@
 #include "pcgrid/mapping.hpp"
 #include "pcgrid/reference.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,6 +51,52 @@ inline Samples synthetic_samples(int pixels, int classes, int n, uint64_t seed) 
     }
   }
   return s;
+}
+
+}  // namespace pcgrid
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+
+namespace pcgrid {
+
+// Runs `work` in a forked child (a fresh SystemC context: one cycle-level grid per process) and returns
+// what it returned, or "ER" + the message of an exception it threw, or "ER<crashed or timed out>".
+// `seconds` > 0: the child is killed after that long (a hang is a failure, not a stuck test run).
+inline std::string in_child(const std::function<std::string()>& work, unsigned seconds = 120) {
+  int fd[2];
+  if (pipe(fd) != 0) return "ERpipe failed";
+  const pid_t pid = fork();
+  if (pid < 0) return "ERfork failed";
+  if (pid == 0) {
+    close(fd[0]);
+    if (seconds) alarm(seconds);
+    std::string b;
+    try {
+      b = work();
+    } catch (const std::exception& x) {
+      b = std::string("ER") + x.what();
+    }
+    size_t done = 0;
+    while (done < b.size()) {
+      const ssize_t n = write(fd[1], b.data() + done, b.size() - done);
+      if (n <= 0) _exit(3);
+      done += size_t(n);
+    }
+    _exit(0);
+  }
+  close(fd[1]);
+  std::string b;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd[0], buf, sizeof buf)) > 0) b.append(buf, size_t(n));
+  close(fd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "ER<crashed or timed out>";
+  return b;
 }
 
 }  // namespace pcgrid

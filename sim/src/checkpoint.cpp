@@ -61,14 +61,18 @@ std::string checkpoint_json(const FxEngine& e) {
 }
 
 void load_checkpoint(FxEngine& e, const std::string& path) {
-  auto fail = [&](const std::string& what) { return SimError(fmt::format("{}: {}", path, what)); };
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw fail("cannot open checkpoint file");
+  if (!f) throw SimError(fmt::format("{}: cannot open checkpoint file", path));
   std::stringstream ss;
   ss << f.rdbuf();
+  load_checkpoint_text(e, ss.str(), path);
+}
+
+void load_checkpoint_text(FxEngine& e, const std::string& text, const std::string& path) {
+  auto fail = [&](const std::string& what) { return SimError(fmt::format("{}: {}", path, what)); };
   json j;
   try {
-    j = json::parse(ss.str());
+    j = json::parse(text);
   } catch (const json::exception& x) {
     throw fail(fmt::format("invalid JSON: {}", x.what()));
   }
@@ -101,7 +105,9 @@ void load_checkpoint(FxEngine& e, const std::string& path) {
         throw fail(fmt::format("key '{}.{}': expected an array of {} integers", key, name, dst.size()));
       for (size_t k = 0; k < dst.size(); ++k) {
         const json& x = o[name][k];
-        if (!x.is_number_integer() || x.get<int64_t>() < INT16_MIN || x.get<int64_t>() > INT16_MAX)
+        // (an unsigned value is compared as unsigned: reading 2^64 − 1 as int64 would wrap to −1)
+        if (!x.is_number_integer() || (x.is_number_unsigned() && x.get<uint64_t>() > uint64_t(INT16_MAX)) ||
+            (!x.is_number_unsigned() && (x.get<int64_t>() < INT16_MIN || x.get<int64_t>() > INT16_MAX)))
           throw fail(
               fmt::format("key '{}.{}[{}]': expected an integer in -32768..32767, got {}", key, name, k, x.dump()));
         dst[k] = int16_t(x.get<int64_t>());

@@ -67,7 +67,7 @@ class Functional final : public FxEngine {
         const SliceKernel& k = kernels_[size_t(sp.id)];
         for (size_t li = 0; li < sp.err_out.size(); ++li) {
           const Link& l = sp.err_out[li];
-          if (peer_silent(l.peer, sp.id)) continue;  // the parent is gone or unreachable: nothing is sent
+          if (!live(l.peer) || peer_silent(l.peer, sp.id)) continue;  // parent gone or unreachable: not sent
           k.err_payload(l, lanes(), stats_.counters, buf_);
           add(cost_err_[size_t(sp.id)][li]);
           if (flit_faults(sp.id, l.peer, sample, t, 2, buf_))

@@ -402,7 +402,7 @@ class Grid : public sc_core::sc_module {
   void host_send(int64_t sample, int64_t key, bool train, const uint8_t* pixels, int label) {
     keys_[sample] = key;
     for (const SlicePlan& sp : plan_.slices) {
-      if (!sp.is_input || fv_.silent(sp.id, kHost)) continue;
+      if (!sp.is_input || fv_.gone(sp.id) || fv_.silent(sp.id, kHost)) continue;
       auto msg = make(MsgKind::Pred, kHost, sp.id, sample, 0, train);
       for (const Part& pt : sp.pred_in[0].parts)
         for (int64_t e = pt.lo; e < pt.hi; ++e) msg->payload.push_back(fx::pixel_value(pixels[e]));
@@ -481,12 +481,13 @@ class Grid : public sc_core::sc_module {
       sc_core::wait(sc_time(double(deadline - now()), SC_NS), arrived_[size_t(s)]);
     }
   }
-  // Waits (without bound) until some message of `sample` is in the mailbox.
-  void wait_first(int s, int64_t sample) {
+  // Waits (without bound) until some message of `sample` is in the mailbox; returns its training flag
+  // (every message of a sample carries it, so a slice knows the mode even if its PRED parts are missing).
+  bool wait_first(int s, int64_t sample) {
     auto& box = mail_[size_t(s)];
     for (;;) {
       for (const auto& [k, msg] : box)
-        if (std::get<2>(k) == sample) return;
+        if (std::get<2>(k) == sample) return msg->train;
       sc_core::wait(arrived_[size_t(s)]);
     }
   }
@@ -505,12 +506,10 @@ class Grid : public sc_core::sc_module {
       learned_dead_[size_t(s)].insert(peer);  // do not wait for it again
       return nullptr;
     }
-    if (msg->damaged) {
-      ++fs.damaged_messages;
-      return nullptr;
-    }
+    if (msg->damaged) ++fs.damaged_messages;  // the caller uses zeros
     return msg;
   }
+  static bool usable(const MsgPtr& m) { return m && !m->damaged; }
   // Holds the core's MAC lanes for `cycles`. Returns false when the core has died meanwhile.
   bool compute(const SlicePlan& sp, int phase, int64_t sample, int64_t cycles) {
     if (core_dead_now_[size_t(sp.core)]) return false;
@@ -538,22 +537,20 @@ class Grid : public sc_core::sc_module {
     Counters& c = st_.counters;
     std::vector<int16_t> zeros;
     for (int64_t sample = 0;; ++sample) {
-      wait_first(s, sample);
+      const bool train = wait_first(s, sample);
       if (fv_.gone(s) || core_dead_now_[size_t(sp.core)]) return;  // this core's slices stop for good
       // Forward: all PRED parts (inputs: the host's pixels).
-      bool train = true;
       for (const Link& l : sp.pred_in) {
         MsgPtr msg = take(s, l.peer, MsgKind::Pred, sample, 0);
-        if (msg) train = msg->train;
         zeros.assign(size_t(l.words), 0);
-        k.receive_pred(l, msg ? msg->payload.data() : zeros.data());
+        k.receive_pred(l, usable(msg) ? msg->payload.data() : zeros.data());
       }
       int64_t before = c.macs;
       const int64_t fc = k.forward(lanes, c);
       st_.core_macs[size_t(sp.core)] += c.macs - before;
       if (!compute(sp, 1, sample, fc)) return;
       for (const Link& l : sp.pred_out) {
-        if (l.peer != kHost && fv_.silent(l.peer, s)) continue;  // nobody to send to
+        if (l.peer != kHost && (fv_.gone(l.peer) || fv_.silent(l.peer, s))) continue;  // nobody to send to
         auto msg = make(l.peer == kHost ? MsgKind::Output : MsgKind::Pred, s, l.peer, sample, 0, train);
         k.pred_payload(l, msg->payload);
         if (l.peer == kHost && fv_.silent(kHost, s)) continue;
@@ -562,7 +559,7 @@ class Grid : public sc_core::sc_module {
       if (!train) continue;
       if (sp.is_output) {
         MsgPtr t = take(s, kHost, MsgKind::Target, sample, 0);
-        if (t && !compute(sp, 2, sample, k.output_error(t->label, lanes, c))) return;
+        if (usable(t) && !compute(sp, 2, sample, k.output_error(t->payload[0], lanes, c))) return;
       }
       for (int t = 1; t <= steps_; ++t) {
         if (!sp.err_out.empty()) {
@@ -570,7 +567,7 @@ class Grid : public sc_core::sc_module {
           std::vector<MsgPtr> out;
           before = c.macs;
           for (const Link& l : sp.err_out) {
-            if (fv_.silent(l.peer, s)) continue;
+            if (fv_.gone(l.peer) || fv_.silent(l.peer, s)) continue;
             auto msg = make(MsgKind::Err, s, l.peer, sample, t, train);
             cycles += k.err_payload(l, lanes, c, msg->payload);
             out.push_back(msg);
@@ -583,7 +580,7 @@ class Grid : public sc_core::sc_module {
           k.begin_step();
           for (const Link& l : sp.err_in) {
             MsgPtr msg = take(s, l.peer, MsgKind::Err, sample, t);
-            if (msg) k.receive_err(l, msg->payload.data());
+            if (usable(msg)) k.receive_err(l, msg->payload.data());
           }
           if (!compute(sp, 4, sample, k.relax(shift_v_, lanes, c))) return;
         }
@@ -742,7 +739,7 @@ class Cycle final : public FxEngine, public FaultView {
       return -1;
     }
     grid_->host_waiting_for = s;
-    if (!grid_->outputs.count(s)) sc_core::sc_start();  // pauses when the output arrives
+    if (!grid_->outputs.count(s) && sc_core::sc_pending_activity()) sc_core::sc_start();  // pauses at the output
     grid_->host_waiting_for = -1;
     auto it = grid_->outputs.find(s);
     if (it == grid_->outputs.end()) {

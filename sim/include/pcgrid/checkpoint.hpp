@@ -14,5 +14,7 @@ std::string checkpoint_json(const FxEngine& e);
 // Loads weights into the engine. Throws SimError "FILE: key: what" when the file is malformed or does not
 // match the engine's model (name, vertices, sizes) — nothing is changed then.
 void load_checkpoint(FxEngine& e, const std::string& path);
+// The same from JSON text; `origin` names it in errors.
+void load_checkpoint_text(FxEngine& e, const std::string& text, const std::string& origin);
 
 }  // namespace pcgrid
