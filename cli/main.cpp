@@ -1,4 +1,5 @@
 // pcgrid — command-line front end. Subcommands: inspect, train (more as the mapper and simulator land).
+#include "damage.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "train_fx.hpp"
@@ -294,6 +295,40 @@ int main(int argc, char** argv) {
       "List every architecture-file key with its default, unit and meaning, and exit");
   mp->add_flag("--json", mo.json, "Print the statistics as one JSON object");
 
+  cli::DamageOpts dmo;
+  dmo.data = kFashionMnistDir;
+  auto* dm = app.add_subcommand(
+      "damage",
+      "Damage the chip (dead cores, a cut in half), measure accuracy, recover by retraining in place or by "
+      "remapping onto spare cores; write CSV, an SVG plot and grid pictures (docs/faults.md)");
+  dm->add_option("MAPPING", dmo.mapping, "Mapping file (pcgrid map)")->required();
+  dm->add_option("--levels", dmo.levels,
+                 "Damage levels: percentages of the grid's cores (compute dead, routers alive) and/or 'half' (the "
+                 "half of the grid away from the host tile: cores and routers dead)")
+      ->capture_default_str();
+  dm->add_option("--recovery", dmo.recovery, "Recovery modes: none, retrain (in place), remap (+ retrain)")
+      ->capture_default_str();
+  dm->add_option("--retrain-samples", dmo.retrain_samples, "Retraining budget per recovery, in training samples")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+      ->capture_default_str();
+  dm->add_option("--pretrain-samples", dmo.pretrain_samples,
+                 "Training samples for the undamaged chip (0 = one epoch of the whole training set)")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
+      ->capture_default_str();
+  dm->add_option("--checkpoint", dmo.checkpoint, "Start from these trained weights instead of training");
+  dm->add_option("--test-samples", dmo.test_samples, "Test images per measurement (0 = all 10,000)")
+      ->check(CLI::NonNegativeNumber);
+  dm->add_option("--seed", dmo.seed, "Seed of the weights, the rounding and the choice of dead cores")
+      ->capture_default_str();
+  dm->add_option("--lr", dmo.lr, "Weight rate for training the undamaged chip, a power of two")->capture_default_str();
+  dm->add_option("--retrain-lr", dmo.retrain_lr, "Weight rate for recovery (fine-tuning), a power of two")
+      ->capture_default_str();
+  dm->add_option("--data", dmo.data, "Directory with the Fashion-MNIST IDX files")->capture_default_str();
+  dm->add_option("-o,--output-dir", dmo.out_dir, "Directory for damage.csv, damage.svg, damage.json, grid-*.svg")
+      ->capture_default_str();
+  dm->add_flag("--json", dmo.json, "Print one JSON object instead of the table");
+  dm->add_flag("--force", dmo.force, "Overwrite existing output files");
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;
@@ -316,6 +351,7 @@ int main(int argc, char** argv) {
   try {
     if (*ins) return run_inspect(io);
     if (*mp) return run_map(mo);
+    if (*dm) return cli::run_damage(dmo);
     if (*tr && (to.engine == "functional" || to.engine == "cycle")) {
       // Options of the double engines that the fixed-point chip does not have, or has with other defaults.
       auto given = [&](const char* name) { return tr->get_option(name)->count() > 0; };

@@ -151,12 +151,16 @@ FaultSet parse_faults(const std::string& text, const std::string& origin, const 
         } else {
           const json& s = o["select"];
           const std::string sk = at + ".select";
-          if (!s.is_object() || s.size() != 1 || !(s.contains("fraction") || s.contains("region")))
+          if (!s.is_object() || s.size() != 1 ||
+              !(s.contains("fraction") || s.contains("fraction_of_used") || s.contains("region")))
             throw r.err(sk,
-                        "expected {\"fraction\": F} or {\"region\": \"left_half\" | \"right_half\" | "
-                        "\"top_half\" | \"bottom_half\" | \"far_half\"}");
+                        "expected {\"fraction\": F}, {\"fraction_of_used\": F} or {\"region\": \"left_half\" | "
+                        "\"right_half\" | \"top_half\" | \"bottom_half\" | \"far_half\"}");
           if (s.contains("fraction")) {
             f.fraction = r.number(s, sk + ".fraction", "fraction", 0.0, 1.0);
+          } else if (s.contains("fraction_of_used")) {
+            f.fraction = r.number(s, sk + ".fraction_of_used", "fraction_of_used", 0.0, 1.0);
+            f.of_used = true;
           } else {
             if (!s["region"].is_string()) throw r.err(sk + ".region", "expected a string");
             f.region = s["region"];
@@ -238,8 +242,13 @@ std::vector<Coord> fault_cores(const Fault& f, const Arch& a, const std::vector<
       }
     return out;
   }
-  // A random fraction of the cores in use: a seeded shuffle, the first round(fraction · n).
+  // A random fraction of the grid's cores (or of those in use): a seeded shuffle, the first round(fraction · n).
   std::vector<Coord> pool = in_use;
+  if (!f.of_used) {
+    pool.clear();
+    for (int y = 0; y < a.height; ++y)
+      for (int x = 0; x < a.width; ++x) pool.push_back({x, y});
+  }
   Rng r(seed * 0x9e3779b97f4a7c15ULL + index + 1);
   for (size_t k = pool.size(); k > 1; --k) std::swap(pool[k - 1], pool[size_t(r.below(k))]);
   const size_t n = size_t(std::llround(f.fraction * double(pool.size())));

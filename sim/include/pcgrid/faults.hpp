@@ -23,7 +23,8 @@ struct Fault {
   // dead_core / dead_router: explicit cores, or a selection resolved with the fault file's seed.
   std::vector<Coord> cores;
   std::string region;                          // "", "left_half", "right_half", "top_half", "bottom_half", "far_half"
-  double fraction = -1;                        // of the cores in use (≥ 0: random selection)
+  double fraction = -1;                        // ≥ 0: a random selection of this fraction of the grid's cores ...
+  bool of_used = false;                        // ... or of the cores that hold slices ("fraction_of_used")
   bool router_dies = false;                    // dead_core: the core's router dies too
   std::vector<std::pair<Coord, Coord>> links;  // dead_link
   // sram_stuck: core, word address in the core's weight SRAM, bit 0..15, value 0/1
@@ -45,8 +46,8 @@ FaultSet load_faults(const std::string& path, const Arch& a);
 FaultSet parse_faults(const std::string& text, const std::string& origin, const Arch& a);
 
 // Resolves the cores a dead_core / dead_router fault hits: explicit cores, a region of the grid, or a
-// random fraction of `in_use` (the cores holding slices), reproducible from `seed`. "far_half" is the half
-// of the grid (left/right or top/bottom, whichever cut is longer) that does not hold the host tile.
+// random fraction of the grid's cores (or of `in_use`, the cores holding slices), reproducible from `seed`. "far_half"
+// is the half of the grid (left/right or top/bottom, whichever cut is longer) that does not hold the host tile.
 std::vector<Coord> fault_cores(const Fault& f, const Arch& a, const std::vector<Coord>& in_use, uint64_t seed,
                                size_t index);
 
