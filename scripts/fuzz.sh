@@ -11,7 +11,7 @@
 #   {"target": ..., "seconds": ..., "execs": ..., "coverage": ..., "features": ..., "findings": N}
 # and exits non-zero when any target produced a new artifact (or failed to run).
 #
-# Environment: FUZZ_TARGETS (default "fuzz_model fuzz_idx fuzz_arch fuzz_mapping fuzz_checkpoint"),
+# Environment: FUZZ_TARGETS (default "fuzz_model fuzz_idx fuzz_arch fuzz_mapping fuzz_checkpoint fuzz_faults"),
 # FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default nproc), FUZZ_FRESH=1,
 # FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
@@ -24,7 +24,7 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=${FUZZ_TARGETS:-fuzz_model fuzz_idx fuzz_arch fuzz_mapping fuzz_checkpoint}
+TARGETS=${FUZZ_TARGETS:-fuzz_model fuzz_idx fuzz_arch fuzz_mapping fuzz_checkpoint fuzz_faults}
 JOBS=${JOBS:-$(nproc)}
 
 command -v clang++ >/dev/null || {

@@ -5,7 +5,10 @@
 #      functional engine: bit-identical to the cycle-level grid, and fast), saving the weights,
 #   3. continue from those weights on the cycle-level SystemC grid for 1,000 samples and test it there,
 #      to see what the chip pays: cycles, MAC utilisation, NoC traffic, energy (heat map in out/),
-# and print a short report. Takes about 2 minutes after the build on 2 cores.
+#   4. damage the trained chip (25 % of its cores dead; the half away from the host cut off) and recover,
+#      by retraining in place and by remapping onto the surviving cores (CSV, plot and grid pictures in
+#      out/damage/),
+# and print a short report. Takes about 5 minutes after the build on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -25,10 +28,15 @@ echo "== 3. continue on the cycle-level SystemC grid: 1,000 more training sample
 $P train $MAP --engine cycle --load-checkpoint out/mlp_fmnist.ckpt.json --train-samples 1000 --test-samples 1000 \
   --svg out/train_cycle.svg --force --json >out/train_cycle.json
 echo
-python3 - out/train_functional.json out/train_cycle.json <<'PY'
+echo "== 4. damage and recover: 25 % of the cores dead, then the chip cut in half (functional engine)"
+$P damage $MAP --checkpoint out/mlp_fmnist.ckpt.json --levels 0,25,half --retrain-samples 5000 \
+  -o out/damage --force
+echo
+python3 - out/train_functional.json out/train_cycle.json out/damage/damage.json <<'PY'
 import json, sys
 f = json.load(open(sys.argv[1]))
 c = json.load(open(sys.argv[2]))
+d = json.load(open(sys.argv[3]))
 print("== report")
 print(f"  network            {f['model']}: {f['cores_used']} cores of an {f['grid'][0]}x{f['grid'][1]} grid, "
       f"learning on chip (predictive coding, local updates only)")
@@ -43,6 +51,16 @@ print(f"  NoC                {c['flit_hops_per_train_sample']:.0f} flit-hops per
 print(f"  energy             {c['energy_uj_per_train_sample']:.2f} uJ per training sample (default energy table)")
 print(f"  cycle-level check  {100 * c['test_acc']:.1f} % on 1,000 test images after 1,000 more samples on the "
       f"cycle-level grid")
+def row(level, mode):
+    return next(r for r in d["rows"] if r["level"] == level and r["recovery"] == mode)
+base = d["acc_undamaged"]
+for level, name in (("25%", "25 % of cores dead"), ("half", "cut in half")):
+    n = row(level, "none")
+    r = row(level, "retrain")
+    m = row(level, "remap")
+    print(f"  {name:<19}{n['dead_slices']} of the network's slices lost: {100 * n['acc_damaged']:.1f} % right after; "
+          f"retrained in place {100 * r['acc_recovered']:.1f} %, remapped + retrained {100 * m['acc_recovered']:.1f} % "
+          f"(undamaged {100 * base:.1f} %, {d['retrain_samples']} retraining samples)")
 print("  files              out/mlp_fmnist.mapping.json (+ .svg), out/mlp_fmnist.ckpt.json, out/train_*.json, "
-      "out/train_*.svg")
+      "out/train_*.svg, out/damage/")
 PY

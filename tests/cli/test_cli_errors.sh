@@ -350,5 +350,57 @@ else
   echo "skip: train on the chip (no Fashion-MNIST in $DATA)"
 fi
 
+# --- faults and damage -------------------------------------------------------------------------------
+printf '{"format": "pcgrid-faults", "version": 1, "faults": [{"kind": "dead_core", "cores": [[9, 9]]}]}\n' >"$TMP/f-out.json"
+run "train --faults with a core outside the grid" train "$SMAP" --engine functional --faults "$TMP/f-out.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/f-out.json: key 'faults[0].cores[0]': core [9, 9] is outside the 8x8 grid"
+
+printf '{"format": "pcgrid-faults", "version": 1, "faults": [{"kind": "dead_core", "at_cycle": 100, "cores": [[1, 1]]}]}\n' >"$TMP/f-cyc.json"
+run "train --faults at a cycle with the functional engine" train "$SMAP" --engine functional --faults "$TMP/f-cyc.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/f-cyc.json: a fault at a cycle needs --engine cycle (the functional engine has no time)"
+
+run "train --faults missing file" train "$SMAP" --engine functional --faults "$TMP/none.json"
+expect_fail
+stderr_has "pcgrid: error: $TMP/none.json: cannot open fault file"
+
+run "damage --levels bad" damage "$SMAP" --levels 10,lots -o "$TMP/dmg"
+expect_fail
+stderr_has "pcgrid: error: --levels: 'lots' is not a percentage 0..100 or 'half'"
+
+run "damage --recovery bad" damage "$SMAP" --recovery pray -o "$TMP/dmg"
+expect_fail
+stderr_has "pcgrid: error: --recovery: unknown mode 'pray' (expected none, retrain, remap)"
+
+if [ -e "$DATA/train-images-idx3-ubyte.gz" ] || [ -e "$DATA/train-images-idx3-ubyte" ]; then
+  printf '{"format": "pcgrid-faults", "version": 1, "seed": 4, "faults": [
+    {"kind": "dead_core", "at_cycle": 30000, "select": {"fraction_of_used": 0.5}, "router": "dead"},
+    {"kind": "flit_drop", "at_sample": 3, "rate": 0.001}]}\n' >"$TMP/f-mid.json"
+  run "train on the cycle-level grid while half the cores die mid-run" train "$SMAP" --engine cycle \
+    --train-samples 20 --test-samples 10 --faults "$TMP/f-mid.json" --json
+  expect_ok
+  python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+f = j["faults"]
+assert f["dead_slices"] > 0 and f["lost_outputs"] >= 0, f
+' <"$OUT" || fail "the fault counters are missing"
+
+  run "damage sweep, small budget" damage "$SMAP" --pretrain-samples 300 --retrain-samples 100 --test-samples 50 \
+    --levels 0,25,half -o "$TMP/dmg" --json
+  expect_ok
+  [ "$(wc -l <"$TMP/dmg/damage.csv")" -eq 10 ] || fail "damage.csv should have a header and 3 levels x 3 modes"
+  [ "$(head -c 4 "$TMP/dmg/damage.svg")" = "<svg" ] || fail "no damage plot"
+  [ -s "$TMP/dmg/grid-25-damaged.svg" ] && [ -s "$TMP/dmg/grid-half-remapped.svg" ] || fail "no grid pictures"
+
+  run "damage refuses to overwrite its outputs" damage "$SMAP" --pretrain-samples 300 --test-samples 50 \
+    -o "$TMP/dmg"
+  expect_fail
+  stderr_has "damage.csv: already exists; pass --force to overwrite it"
+else
+  echo "skip: faults and damage runs (no Fashion-MNIST in $DATA)"
+fi
+
 echo "all $NCASES CLI cases passed"
 exit 0
