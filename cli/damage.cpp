@@ -81,6 +81,9 @@ std::vector<Level> parse_levels(const std::string& s) {
 
 struct Row {
   std::string level, recovery;
+  int trial = 0;
+  bool output_lost = false;  // the output slice died: no prediction can reach the host
+  int inputs_lost = 0;       // input slices that died (their pixels are replaced by zeros)
   int dead_cores = 0, dead_slices = 0, moved_slices = 0;
   int64_t lost_neurons = 0, lost_weights = 0, missing_messages = 0;
   double acc_damaged = 0, acc_recovered = 0;
@@ -142,20 +145,22 @@ std::string plot_svg(const std::vector<Level>& levels, const std::vector<std::st
   const char* colours[] = {"#c0392b", "#2471a3", "#229954", "#7d3c98"};
   // "after damage" (the same for every mode: take the first) and one line per mode after recovery.
   std::vector<std::pair<std::string, std::vector<double>>> series;
-  std::vector<double> dmg;
-  for (const Level& l : levels)
+  // Medians over trials.
+  auto median_of = [&](const std::string& level, const std::string& mode, bool recovered) {
+    std::vector<double> v;
     for (const Row& r : rows)
-      if (r.level == l.label) {
-        dmg.push_back(r.acc_damaged);
-        break;
-      }
+      if (r.level == level && (mode.empty() ? r.recovery == rows.front().recovery : r.recovery == mode))
+        v.push_back(recovered ? r.acc_recovered : r.acc_damaged);
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  };
+  std::vector<double> dmg;
+  for (const Level& l : levels) dmg.push_back(median_of(l.label, "", false));
   series.push_back({"right after damage", dmg});
   for (const std::string& m : modes) {
     if (m == "none") continue;
     std::vector<double> v;
-    for (const Level& l : levels)
-      for (const Row& r : rows)
-        if (r.level == l.label && r.recovery == m) v.push_back(r.acc_recovered);
+    for (const Level& l : levels) v.push_back(median_of(l.label, m, true));
     series.push_back({m == "retrain" ? "retrained in place" : "remapped + retrained", v});
   }
   for (size_t k = 0; k < series.size(); ++k) {
@@ -255,87 +260,96 @@ int run_damage(const DamageOpts& o) {
   for (int c : m.core_of) in_use.push_back(m.arch.at(c));
   for (size_t li = 0; li < levels.size(); ++li) {
     const Level& lv = levels[li];
-    FaultSet fset;
-    fset.seed = o.seed;
-    Fault f;
-    f.kind = FaultKind::DeadCore;
-    if (lv.half) {
-      f.region = "far_half";
-      f.router_dies = true;
-    } else {
-      f.fraction = lv.fraction;
-    }
-    if (lv.half || lv.fraction > 0) fset.faults.push_back(f);
-    const std::string tag = lv.half ? "half" : lv.label.substr(0, lv.label.size() - 1);
-    for (const std::string& mode : modes) {
-      const auto t0 = std::chrono::steady_clock::now();
-      Row row;
-      row.level = lv.label;
-      row.recovery = mode;
-      auto e = fresh(m);
-      e->set_faults(fset);
-      e->apply_due_faults(0);
-      for (size_t s = 0; s < m.slices.size(); ++s) row.dead_slices += e->slice_dead(int(s));
-      row.dead_cores = int(e->live_arch().dead_cores.size());
-      row.lost_neurons = e->fault_stats().lost_neurons;
-      row.lost_weights = e->fault_stats().lost_weights;
-      row.acc_damaged = evaluate(*e, te);
-      if (mode == "none" || mode == modes.front()) {
-        Mapping shown = m;
-        shown.arch = e->live_arch();
-        write_output(
-            (dir / ("grid-" + tag + "-damaged.svg")).string(),
-            grid_svg(shown, std::vector<double>(size_t(m.arch.cores()), 0.0), "-",
-                     std::vector<int64_t>(size_t(m.arch.cores()) * 4, 0), "-",
-                     fmt::format("{}: {} dead — {} of {} slices lost", m.graph.name,
-                                 lv.half ? "far half" : lv.label + " of cores", row.dead_slices, m.slices.size())),
-            true);
-      }
-      if (mode == "none") {
-        row.acc_recovered = row.acc_damaged;
-      } else if (mode == "retrain") {
-        train_on(*e, tr, o.retrain_samples, o.seed + 1, bar, fmt::format("{} retrain", lv.label));
-        row.acc_recovered = evaluate(*e, te);
-        row.missing_messages = e->fault_stats().missing_messages;
+    const int trials = (lv.half || lv.fraction == 0) ? 1 : std::max(1, o.trials);
+    for (int trial = 0; trial < trials; ++trial) {
+      FaultSet fset;
+      fset.seed = o.seed + uint64_t(trial);
+      Fault f;
+      f.kind = FaultKind::DeadCore;
+      if (lv.half) {
+        f.region = "far_half";
+        f.router_dies = true;
       } else {
-        // Remap onto the surviving cores. Slicing depends only on the core sizes, so slice k of the new
-        // mapping is slice k of the old one.
-        Arch a2 = e->live_arch();
-        const Mapping m2 = map_graph(m.graph, m.model_json, a2, m.config);
-        if (m2.slices.size() != m.slices.size()) throw SimError("remapping changed the slicing; cannot move weights");
-        auto e2 = make_functional_engine(m2, rc);
-        for (size_t s = 0; s < m.slices.size(); ++s) {
-          if (e->slice_dead(int(s))) continue;  // lost: restarts from its initial weights
-          e2->kernels()[s].weights() = e->kernels()[s].weights();
-          e2->kernels()[s].biases() = e->kernels()[s].biases();
-          row.moved_slices += m2.core_of[s] != m.core_of[s];
-        }
-        write_output((dir / ("grid-" + tag + "-remapped.svg")).string(), mapping_svg(m2), true);
-        train_on(*e2, tr, o.retrain_samples, o.seed + 1, bar, fmt::format("{} remap", lv.label));
-        row.acc_recovered = evaluate(*e2, te);
-        row.missing_messages = e2->fault_stats().missing_messages;
+        f.fraction = lv.fraction;
       }
-      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      rows.push_back(row);
+      if (lv.half || lv.fraction > 0) fset.faults.push_back(f);
+      const std::string tag = lv.half ? "half" : lv.label.substr(0, lv.label.size() - 1);
+      for (const std::string& mode : modes) {
+        const auto t0 = std::chrono::steady_clock::now();
+        Row row;
+        row.level = lv.label;
+        row.recovery = mode;
+        row.trial = trial;
+        auto e = fresh(m);
+        e->set_faults(fset);
+        e->apply_due_faults(0);
+        for (size_t s = 0; s < m.slices.size(); ++s) {
+          row.dead_slices += e->slice_dead(int(s));
+          row.output_lost |= m.slices[s].is_output && e->slice_dead(int(s));
+          row.inputs_lost += m.slices[s].is_input && e->slice_dead(int(s));
+        }
+        row.dead_cores = int(e->live_arch().dead_cores.size());
+        row.lost_neurons = e->fault_stats().lost_neurons;
+        row.lost_weights = e->fault_stats().lost_weights;
+        row.acc_damaged = evaluate(*e, te);
+        if (trial == 0 && (mode == "none" || mode == modes.front())) {
+          Mapping shown = m;
+          shown.arch = e->live_arch();
+          write_output(
+              (dir / ("grid-" + tag + "-damaged.svg")).string(),
+              grid_svg(shown, std::vector<double>(size_t(m.arch.cores()), 0.0), "-",
+                       std::vector<int64_t>(size_t(m.arch.cores()) * 4, 0), "-",
+                       fmt::format("{}: {} dead — {} of {} slices lost", m.graph.name,
+                                   lv.half ? "far half" : lv.label + " of cores", row.dead_slices, m.slices.size())),
+              true);
+        }
+        if (mode == "none") {
+          row.acc_recovered = row.acc_damaged;
+        } else if (mode == "retrain") {
+          train_on(*e, tr, o.retrain_samples, o.seed + 1, bar, fmt::format("{} retrain", lv.label));
+          row.acc_recovered = evaluate(*e, te);
+          row.missing_messages = e->fault_stats().missing_messages;
+        } else {
+          // Remap onto the surviving cores. Slicing depends only on the core sizes, so slice k of the new
+          // mapping is slice k of the old one.
+          Arch a2 = e->live_arch();
+          const Mapping m2 = map_graph(m.graph, m.model_json, a2, m.config);
+          if (m2.slices.size() != m.slices.size()) throw SimError("remapping changed the slicing; cannot move weights");
+          auto e2 = make_functional_engine(m2, rc);
+          for (size_t s = 0; s < m.slices.size(); ++s) {
+            if (e->slice_dead(int(s))) continue;  // lost: restarts from its initial weights
+            e2->kernels()[s].weights() = e->kernels()[s].weights();
+            e2->kernels()[s].biases() = e->kernels()[s].biases();
+            row.moved_slices += m2.core_of[s] != m.core_of[s];
+          }
+          if (trial == 0) write_output((dir / ("grid-" + tag + "-remapped.svg")).string(), mapping_svg(m2), true);
+          train_on(*e2, tr, o.retrain_samples, o.seed + 1, bar, fmt::format("{} remap", lv.label));
+          row.acc_recovered = evaluate(*e2, te);
+          row.missing_messages = e2->fault_stats().missing_messages;
+        }
+        row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        rows.push_back(row);
+      }
     }
   }
   bar.finish();
 
   // 3. Outputs.
   std::string c =
-      "level,recovery,dead_cores,dead_slices,lost_neurons,lost_weights,moved_slices,acc_undamaged,acc_damaged,"
-      "acc_recovered,recovered_minus_undamaged_pp,retrain_samples,seconds\n";
+      "level,trial,recovery,dead_cores,dead_slices,output_lost,inputs_lost,lost_neurons,lost_weights,moved_slices,"
+      "acc_undamaged,acc_damaged,acc_recovered,recovered_minus_undamaged_pp,retrain_samples,seconds\n";
   for (const Row& r : rows)
-    c += fmt::format("{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{:.2f},{},{:.1f}\n", r.level, r.recovery, r.dead_cores,
-                     r.dead_slices, r.lost_neurons, r.lost_weights, r.moved_slices, baseline, r.acc_damaged,
-                     r.acc_recovered, 100 * (r.acc_recovered - baseline), r.recovery == "none" ? 0 : o.retrain_samples,
-                     r.seconds);
+    c += fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{:.2f},{},{:.1f}\n", r.level, r.trial,
+                     r.recovery, r.dead_cores, r.dead_slices, r.output_lost ? 1 : 0, r.inputs_lost, r.lost_neurons,
+                     r.lost_weights, r.moved_slices, baseline, r.acc_damaged, r.acc_recovered,
+                     100 * (r.acc_recovered - baseline), r.recovery == "none" ? 0 : o.retrain_samples, r.seconds);
   write_output(csv, c, true);
-  write_output(svg,
-               plot_svg(levels, modes, rows, baseline,
-                        fmt::format("{} on {}x{}: test accuracy against damage ({} retraining samples)", m.graph.name,
-                                    m.arch.width, m.arch.height, o.retrain_samples)),
-               true);
+  write_output(
+      svg,
+      plot_svg(levels, modes, rows, baseline,
+               fmt::format("{} on {}x{}: test accuracy against damage ({} retraining samples; medians over trials)",
+                           m.graph.name, m.arch.width, m.arch.height, o.retrain_samples)),
+      true);
   json j;
   j["mapping"] = o.mapping;
   j["model"] = m.graph.name;
@@ -346,6 +360,9 @@ int run_damage(const DamageOpts& o) {
   j["rows"] = json::array();
   for (const Row& r : rows)
     j["rows"].push_back({{"level", r.level},
+                         {"trial", r.trial},
+                         {"output_lost", r.output_lost},
+                         {"inputs_lost", r.inputs_lost},
                          {"recovery", r.recovery},
                          {"dead_cores", r.dead_cores},
                          {"dead_slices", r.dead_slices},
@@ -361,12 +378,12 @@ int run_damage(const DamageOpts& o) {
     fmt::print("{}\n", j.dump());
     return 0;
   }
-  fmt::print("\n{:<8} {:<8} {:>10} {:>11} {:>13} {:>13} {:>10}\n", "damage", "recovery", "dead cores", "dead slices",
-             "after damage", "after recov.", "vs undamaged");
+  fmt::print("\n{:<8} {:>5} {:<8} {:>10} {:>11} {:>7} {:>13} {:>13} {:>12}\n", "damage", "trial", "recovery",
+             "dead cores", "dead slices", "output", "after damage", "after recov.", "vs undamaged");
   for (const Row& r : rows)
-    fmt::print("{:<8} {:<8} {:>10} {:>8}/{:<2} {:>12.2f}% {:>12.2f}% {:>+9.2f} pp\n", r.level, r.recovery, r.dead_cores,
-               r.dead_slices, m.slices.size(), 100 * r.acc_damaged, 100 * r.acc_recovered,
-               100 * (r.acc_recovered - baseline));
+    fmt::print("{:<8} {:>5} {:<8} {:>10} {:>8}/{:<2} {:>7} {:>12.2f}% {:>12.2f}% {:>+9.2f} pp\n", r.level, r.trial,
+               r.recovery, r.dead_cores, r.dead_slices, m.slices.size(), r.output_lost ? "dead" : "alive",
+               100 * r.acc_damaged, 100 * r.acc_recovered, 100 * (r.acc_recovered - baseline));
   fmt::print("\nundamaged {:.2f} %; wrote {}, {}, {} and grid pictures in {}\n", 100 * baseline, csv, svg, js,
              dir.string());
   return 0;

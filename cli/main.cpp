@@ -315,6 +315,10 @@ int main(int argc, char** argv) {
                  "Training samples for the undamaged chip (0 = one epoch of the whole training set)")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 40))
       ->capture_default_str();
+  dm->add_option("--trials", dmo.trials,
+                 "Repeat every random damage level with fault seeds seed, seed+1, ... (the plot shows medians)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   dm->add_option("--checkpoint", dmo.checkpoint, "Start from these trained weights instead of training");
   dm->add_option("--test-samples", dmo.test_samples, "Test images per measurement (0 = all 10,000)")
       ->check(CLI::NonNegativeNumber);
