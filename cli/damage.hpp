@@ -12,8 +12,8 @@ struct DamageOpts {
   std::string recovery = "none,retrain,remap";
   int64_t pretrain_samples = 0;  // 0 = the whole training set (one epoch)
   int64_t retrain_samples = 10000;
-  int64_t test_samples = 0;  // 0 = all
-  int trials = 1;            // random levels: repeat with fault seeds seed, seed+1, ...
+  int64_t test_samples = 0;       // 0 = all
+  int trials = 1;                 // random levels: repeat with fault seeds seed, seed+1, ...
   uint64_t seed = 1;              // weights, rounding and the choice of dead cores
   double lr = 1.0 / 128;          // training the undamaged chip
   double retrain_lr = 1.0 / 512;  // recovery: fine-tuning at a quarter of the rate
