@@ -124,7 +124,7 @@ class Mesh : public sc_core::sc_module {
   SC_HAS_PROCESS(Mesh);
   Mesh(sc_module_name n, const Mapping& m, SimStats& st, FaultView& fv, int64_t watchdog,
        std::function<void(const MsgPtr&)> deliver)
-      : sc_module(n), m_(m), a_(m.arch), st_(st), fv_(fv), watchdog_(watchdog), deliver_(std::move(deliver)) {
+      : sc_module(n), a_(m.arch), st_(st), fv_(fv), watchdog_(watchdog), deliver_(std::move(deliver)) {
     routers_.resize(size_t(a_.cores()));
     dead_.assign(size_t(a_.cores()), 0);
     link_dead_.assign(size_t(a_.cores()) * 4, 0);
@@ -337,7 +337,6 @@ class Mesh : public sc_core::sc_module {
     return p < kEast || p > kSouth ? kNoRoutePort : p;
   }
 
-  const Mapping& m_;
   const Arch& a_;
   SimStats& st_;
   FaultView& fv_;
