@@ -370,6 +370,7 @@ class Grid : public sc_core::sc_module {
     const int ns = int(plan.slices.size());
     mail_.resize(size_t(ns));
     learned_dead_.resize(size_t(ns));
+    zeros_.resize(size_t(ns));
     arrived_.reset(new sc_event[size_t(ns)]);
     core_lock_.resize(size_t(m.arch.cores()));
     core_dead_now_.assign(size_t(m.arch.cores()), 0);
@@ -534,7 +535,9 @@ class Grid : public sc_core::sc_module {
     SliceKernel& k = k_[size_t(s)];
     const int lanes = m_.arch.mac_lanes;
     Counters& c = st_.counters;
-    std::vector<int16_t> zeros;
+    // Heap buffers live in the Grid, not on this thread's stack: a thread still waiting when the simulation
+    // ends is never unwound, so its locals would never be freed.
+    std::vector<int16_t>& zeros = zeros_[size_t(s)];
     for (int64_t sample = 0;; ++sample) {
       const bool train = wait_first(s, sample);
       if (fv_.gone(s) || core_dead_now_[size_t(sp.core)]) return;  // this core's slices stop for good
@@ -601,6 +604,7 @@ class Grid : public sc_core::sc_module {
   Mesh mesh_;
   std::vector<std::map<Key, MsgPtr>> mail_;
   std::vector<std::set<int>> learned_dead_;
+  std::vector<std::vector<int16_t>> zeros_;  // per slice: the zero substitute of a missing message
   std::map<int64_t, int64_t> keys_;
   std::unique_ptr<sc_event[]> arrived_;
   std::vector<std::unique_ptr<sc_core::sc_mutex>> core_lock_;
