@@ -119,16 +119,17 @@ void train_on(FxEngine& e, const ImageSet& tr, int64_t n, uint64_t seed, Progres
 
 // The SVG plot: accuracy (y) against damage level (x), one line per recovery mode, the baseline dashed.
 std::string plot_svg(const std::vector<Level>& levels, const std::vector<std::string>& modes,
-                     const std::vector<Row>& rows, double baseline, const std::string& title) {
-  const int W = 720, H = 440, L = 70, R = 200, T = 50, B = 60;
+                     const std::vector<Row>& rows, double baseline, const std::string& title,
+                     const std::string& subtitle) {
+  const int W = 860, H = 460, L = 70, R = 220, T = 70, B = 60;
   const double pw = W - L - R, ph = H - T - B;
   auto X = [&](size_t i) { return L + (levels.size() > 1 ? pw * double(i) / double(levels.size() - 1) : pw / 2); };
   auto Y = [&](double acc) { return T + ph * (1.0 - acc); };
   std::string o = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{}\" y=\"25\" font-size=\"14\">{}</text>\n",
-      W, H, L, title);
+      "<text x=\"{}\" y=\"25\" font-size=\"14\">{}</text>\n<text x=\"{}\" y=\"45\" fill=\"#666\">{}</text>\n",
+      W, H, L, title, L, subtitle);
   for (int k = 0; k <= 10; ++k) {
     const double y = Y(k / 10.0);
     o += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#eee\"/>", L, y, L + pw, y);
@@ -140,8 +141,8 @@ std::string plot_svg(const std::vector<Level>& levels, const std::vector<std::st
   o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">damage</text>\n", L + pw / 2, H - 12);
   o += fmt::format(
       "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#444\" stroke-dasharray=\"6,4\"/>"
-      "<text x=\"{}\" y=\"{:.1f}\">undamaged {:.1f}%</text>\n",
-      L, Y(baseline), L + pw, Y(baseline), L + pw + 8, Y(baseline) + 4, 100 * baseline);
+      "<text x=\"{}\" y=\"{}\" fill=\"#444\">- - undamaged {:.1f}%</text>\n",
+      L, Y(baseline), L + pw, Y(baseline), L + pw + 16, T + 10, 100 * baseline);
   const char* colours[] = {"#c0392b", "#2471a3", "#229954", "#7d3c98"};
   // "after damage" (the same for every mode: take the first) and one line per mode after recovery.
   std::vector<std::pair<std::string, std::vector<double>>> series;
@@ -171,7 +172,7 @@ std::string plot_svg(const std::vector<Level>& levels, const std::vector<std::st
     for (size_t i = 0; i < v.size(); ++i)
       o += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"><title>{}: {:.2f}%</title></circle>\n",
                        X(i), Y(v[i]), colours[k % 4], name, 100 * v[i]);
-    o += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", L + pw + 8, T + 20 * int(k) + 10,
+    o += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", L + pw + 16, T + 20 * int(k) + 30,
                      colours[k % 4], name);
   }
   o += "</svg>\n";
@@ -295,13 +296,7 @@ int run_damage(const DamageOpts& o) {
         if (trial == 0 && (mode == "none" || mode == modes.front())) {
           Mapping shown = m;
           shown.arch = e->live_arch();
-          write_output(
-              (dir / ("grid-" + tag + "-damaged.svg")).string(),
-              grid_svg(shown, std::vector<double>(size_t(m.arch.cores()), 0.0), "-",
-                       std::vector<int64_t>(size_t(m.arch.cores()) * 4, 0), "-",
-                       fmt::format("{}: {} dead — {} of {} slices lost", m.graph.name,
-                                   lv.half ? "far half" : lv.label + " of cores", row.dead_slices, m.slices.size())),
-              true);
+          write_output((dir / ("grid-" + tag + "-damaged.svg")).string(), mapping_svg(shown), true);
         }
         if (mode == "none") {
           row.acc_recovered = row.acc_damaged;
@@ -347,8 +342,10 @@ int run_damage(const DamageOpts& o) {
   write_output(
       svg,
       plot_svg(levels, modes, rows, baseline,
-               fmt::format("{} on {}x{}: test accuracy against damage ({} retraining samples; medians over trials)",
-                           m.graph.name, m.arch.width, m.arch.height, o.retrain_samples)),
+               fmt::format("{} on {}x{}: test accuracy against damage", m.graph.name, m.arch.width, m.arch.height),
+               fmt::format("{} retraining samples per recovery; random levels: median of {} trial(s); 0 % = no "
+                           "predictions (output core dead)",
+                           o.retrain_samples, std::max(1, o.trials))),
       true);
   json j;
   j["mapping"] = o.mapping;
