@@ -192,6 +192,8 @@ void SliceKernel::receive_pred(const Link& l, const int16_t* payload) {
 
 int64_t SliceKernel::forward(int lanes, Counters& c) {
   const int64_t n = p_->e_hi - p_->e_lo;
+  for (auto& v : err_cache_) v.clear();  // a new sample: new activations
+  delta_stale_ = true;
   if (op_ == OpKind::Input) return 0;  // the host's values are the predictions
   int64_t ops = n;
   switch (op_) {
@@ -248,6 +250,7 @@ void SliceKernel::pred_payload(const Link& l, std::vector<int16_t>& out) const {
 }
 
 int64_t SliceKernel::output_error(int label, int lanes, Counters& c) {
+  delta_stale_ = true;
   const int64_t n = p_->e_hi - p_->e_lo;
   const Loss loss = g_->v(p_->vertex).loss;
   if (loss == Loss::SoftmaxCe) {
@@ -277,10 +280,21 @@ int64_t SliceKernel::err_payload(const Link& l, int lanes, Counters& c, std::vec
   std::vector<int16_t> d(static_cast<size_t>(n));
   bool any = false;
   for (int64_t e = 0; e < n; ++e) any |= (d[size_t(e)] = delta(e)) != 0;
-  c.reg_accesses += 2 * n;
+  // δ = f'(a)·ε is computed once after ε changes (forward, output error, relax) and reused by every link.
+  const int64_t dcost = delta_stale_ ? n : 0;
+  if (delta_stale_) c.reg_accesses += 2 * n;
+  delta_stale_ = false;
   if (!any) {  // zero skipping: all δ are 0 (e.g. hidden errors before the output's error arrives)
     for (const Part& pt : l.parts) out.insert(out.end(), size_t(pt.hi - pt.lo), int16_t(0));
-    return kPhaseCycles + cdiv(n, lanes);
+    return kPhaseCycles + cdiv(dcost, lanes);
+  }
+  // Unchanged δ since this link's last projection in this sample (e.g. the clamped output's errors in
+  // every relaxation step): the payload is the same, re-send it without the MACs.
+  const size_t li = size_t(&l - p_->err_out.data());
+  const bool own = li < p_->err_out.size();
+  if (own && li < err_cache_.size() && !err_cache_[li].empty() && d == last_delta_[li]) {
+    out = err_cache_[li];
+    return kPhaseCycles + cdiv(dcost, lanes);
   }
   for (const Part& pt : l.parts) {
     const int64_t len = pt.hi - pt.lo;
@@ -321,7 +335,15 @@ int64_t SliceKernel::err_payload(const Link& l, int lanes, Counters& c, std::vec
         break;
     }
   }
-  return kPhaseCycles + cdiv(ops + n, lanes);
+  if (own) {
+    if (err_cache_.size() < p_->err_out.size()) {
+      err_cache_.resize(p_->err_out.size());
+      last_delta_.resize(p_->err_out.size());
+    }
+    err_cache_[li] = out;
+    last_delta_[li] = d;
+  }
+  return kPhaseCycles + cdiv(ops + dcost, lanes);
 }
 
 void SliceKernel::receive_err(const Link& l, const int16_t* payload) {
@@ -330,6 +352,7 @@ void SliceKernel::receive_err(const Link& l, const int16_t* payload) {
 }
 
 int64_t SliceKernel::relax(int shift_v, int lanes, Counters& c) {
+  delta_stale_ = true;
   const int64_t n = p_->e_hi - p_->e_lo;
   for (int64_t e = 0; e < n; ++e) {
     const int64_t eps = eps_[size_t(e)];
@@ -341,6 +364,7 @@ int64_t SliceKernel::relax(int shift_v, int lanes, Counters& c) {
 }
 
 int64_t SliceKernel::update(int shift_lr, int lanes, Counters& c) {
+  for (auto& v : err_cache_) v.clear();  // new weights
   if (op_ != OpKind::Dense) return 0;
   const int64_t n = p_->e_hi - p_->e_lo, m = p_->fan_in;
   const int16_t* x = x_[0].data();

@@ -125,6 +125,9 @@ class SliceKernel {
   std::vector<int16_t> W_, b_;             // dense: rows × fan_in, rows
   std::vector<int16_t> pre_, vhat_, eps_;  // per local element
   std::vector<int32_t> esum_;              // ERR received this step
+  // Per err_out link: the last payload and the δ it was computed from (valid within one sample).
+  mutable std::vector<std::vector<int16_t>> err_cache_, last_delta_;
+  mutable bool delta_stale_ = true;  // ε changed since δ was last computed (its cycles not yet charged)
   uint32_t rng_ = 1;
   struct Stuck {
     int64_t index;
