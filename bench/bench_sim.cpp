@@ -10,6 +10,7 @@
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/engine.hpp"
 #include "pcgrid/mapping.hpp"
+#include "pcgrid/train.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -19,7 +20,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
 
 using namespace pcgrid;
 using json = nlohmann::json;
@@ -95,7 +98,7 @@ Mapping map_on(const std::string& model, int w, int h) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pcgrid simulator benchmarks (docs/benchmarks-sim.md)"};
-  app.require_subcommand(1, 2);
+  app.require_subcommand(1, 3);
   std::string data = kFashionMnistDir;
   int64_t samples = 300, infer = 100;
   int repeats = 3;
@@ -109,8 +112,63 @@ int main(int argc, char** argv) {
   std::string smodel = std::string(PCGRID_SOURCE_DIR) + "/models/zoo/gated_fmnist.json";
   auto* sc = app.add_subcommand("scaling", "cycle-level simulation time on 4x4, 8x8 and 16x16 grids");
   sc->add_option("--model", smodel, "Model file (must fit a 4x4 grid)")->capture_default_str();
+  int epochs = 1;
+  auto* ac = app.add_subcommand(
+      "accuracy", "functional engine vs the double PC reference, same algorithm, seed and sample order, full data");
+  ac->add_option("--epochs", epochs, "Epochs over the whole training set")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  if (*ac) {
+    // Both engines: fixed prediction, η_v = 1, T = the plan's default, per-sample SGD at 2^-7, constant
+    // rate, Xavier init from seed 1, the reference training loop's sample order, all 60,000 / 10,000 images.
+    const ImageSet full = load_fashion_mnist(data, "train", 0), test = load_fashion_mnist(data, "t10k", 0);
+    const Mapping m = map_on(model, 8, 8);
+    FxConfig fc;
+    auto f = make_functional_engine(m, fc);
+    TrainConfig rc;
+    rc.algo = Algo::PredictiveCoding;
+    rc.pc.mode = PcMode::FixedPrediction;
+    rc.pc.eta_v = 1.0;
+    rc.pc.steps = f->steps();
+    rc.opt.kind = OptKind::Sgd;
+    rc.opt.lr = std::ldexp(1.0, -fc.shift_lr);
+    rc.batch = 1;
+    rc.epochs = epochs;
+    rc.cosine = false;
+    rc.seed = fc.seed;
+    auto t0 = std::chrono::steady_clock::now();
+    const TrainResult ref = train(m.graph, full, test, rc);
+    const double ref_s = bench::seconds_since(t0);
+    // The functional engine in the same order (models/src/train.cpp's shuffle).
+    t0 = std::chrono::steady_clock::now();
+    Rng shuffle(fc.seed ^ 0x5eed5eed5eed5eedULL);
+    std::vector<int64_t> idx(size_t(full.count));
+    std::iota(idx.begin(), idx.end(), 0);
+    const int64_t px = full.pixels();
+    for (int ep = 0; ep < epochs; ++ep) {
+      for (size_t k = idx.size(); k > 1; --k) std::swap(idx[k - 1], idx[size_t(shuffle.below(k))]);
+      for (int64_t i : idx) f->train(&full.images[size_t(i * px)], full.labels[size_t(i)]);
+    }
+    std::vector<int> pred(size_t(test.count));
+    f->infer(test.images.data(), test.count, px, pred.data());
+    const double fx_s = bench::seconds_since(t0);
+    int64_t ok = 0;
+    for (int64_t k = 0; k < test.count; ++k) ok += pred[size_t(k)] == test.labels[size_t(k)];
+    const double fx_acc = double(ok) / double(test.count), ref_acc = ref.epochs.back().test_acc;
+    json j;
+    j["bench"] = "sim_accuracy";
+    j["model"] = m.graph.name;
+    j["epochs"] = epochs;
+    j["steps"] = f->steps();
+    j["lr"] = rc.opt.lr;
+    j["functional_test_acc"] = fx_acc;
+    j["reference_test_acc"] = ref_acc;
+    j["functional_minus_reference_pp"] = 100 * (fx_acc - ref_acc);
+    j["functional_wall_s"] = fx_s;
+    j["reference_wall_s"] = ref_s;
+    fmt::print("{}\n", j.dump());
+    if (!*sp && !*sc) return 0;
+  }
   const ImageSet tr = load_fashion_mnist(data, "train", std::max(samples, infer));
   if (*sp) {
     const Mapping m = map_on(model, 8, 8);
