@@ -20,6 +20,8 @@
 #include "pcgrid/checkpoint.hpp"
 #include "pcgrid/engine.hpp"
 
+#include "fuzz_scratch.hpp"
+
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -52,53 +54,13 @@ void check(bool ok, const char* what) {
   if (!ok) finding(what);
 }
 
-// Private scratch directory, removed at exit. One per process, so -jobs / -fork runs do not collide.
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::error_code ec;
-    fs::path base = "/dev/shm";
-    if (!fs::is_directory(base, ec)) {
-      const char* t = std::getenv("TMPDIR");
-      base = t && *t ? fs::path(t) : fs::temp_directory_path(ec);
-    }
-    // A process killed by a crash, OOM or timeout leaves its directory behind: sweep those of dead pids.
-    const std::string prefix = "pcgrid-fuzz-checkpoint-";
-    try {
-      for (const auto& e : fs::directory_iterator(base, ec)) {
-        const std::string name = e.path().filename().string();
-        if (name.rfind(prefix, 0) != 0) continue;
-        const std::string pid = name.substr(prefix.size());
-        if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
-            !fs::exists("/proc/" + pid, ec)) {
-          std::error_code ignore;
-          fs::remove_all(e.path(), ignore);
-        }
-      }
-    } catch (const fs::filesystem_error&) {
-      // best effort
-    }
-    dir = base / (prefix + std::to_string(::getpid()));
-    fs::create_directories(dir, ec);
-    if (ec) finding("cannot create scratch directory " + dir.string() + ": " + ec.message());
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string path(const char* name) const { return (dir / name).string(); }
-};
-
-Scratch& scratch() {
-  static Scratch s;
+pcgrid_fuzz::Scratch& scratch() {
+  static pcgrid_fuzz::Scratch s("pcgrid-fuzz-checkpoint-", finding);
   return s;
 }
 
 void write_file(const std::string& path, const uint8_t* data, size_t size) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) finding("cannot write " + path);
-  if (size && std::fwrite(data, 1, size, f) != size) finding("short write to " + path);
-  if (std::fclose(f) != 0) finding("cannot close " + path);
+  pcgrid_fuzz::write_file(path, data, size, finding);
 }
 
 // The engine every input is loaded into, built once. The engine keeps a pointer to the mapping, so this
