@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pcgrid/arch.hpp"
+#include "pcgrid/engine.hpp"
 #include "pcgrid/graph.hpp"
 #include "pcgrid/mapping.hpp"
 #include "pcgrid/reference.hpp"
@@ -61,6 +62,16 @@ inline Samples synthetic_samples(int pixels, int classes, int n, uint64_t seed) 
 #include <functional>
 
 namespace pcgrid {
+
+// Every SRAM word of every slice (weights, then biases), in slice order.
+inline std::vector<int16_t> all_sram_words(const FxEngine& e) {
+  std::vector<int16_t> w;
+  for (const auto& k : e.kernels()) {
+    w.insert(w.end(), k.weights().begin(), k.weights().end());
+    w.insert(w.end(), k.biases().begin(), k.biases().end());
+  }
+  return w;
+}
 
 // Runs `work` in a forked child (a fresh SystemC context: one cycle-level grid per process) and returns
 // what it returned, or "ER" + the message of an exception it threw, or "ER<crashed or timed out>".

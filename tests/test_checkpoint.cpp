@@ -26,15 +26,6 @@ std::string tmp_file(const std::string& name, const std::string& text) {
   return p.string();
 }
 
-std::vector<int16_t> all_weights(const FxEngine& e) {
-  std::vector<int16_t> w;
-  for (const auto& k : e.kernels()) {
-    w.insert(w.end(), k.weights().begin(), k.weights().end());
-    w.insert(w.end(), k.biases().begin(), k.biases().end());
-  }
-  return w;
-}
-
 }  // namespace
 
 TEST_CASE("a checkpoint moves trained weights between mappings of one model", "[checkpoint][sim]") {
@@ -65,7 +56,7 @@ TEST_CASE("bad checkpoints are refused with the key and leave the weights alone"
   const Mapping m = test_mapping(kModel, small_arch(4, 4, 64, 16));
   FxConfig c;
   auto e = make_functional_engine(m, c);
-  const std::vector<int16_t> before = all_weights(*e);
+  const std::vector<int16_t> before = all_sram_words(*e);
   nlohmann::json good = nlohmann::json::parse(checkpoint_json(*e));
   auto expect = [&](const nlohmann::json& j, const std::string& what) {
     const std::string path = tmp_file("bad.json", j.is_string() ? j.get<std::string>() : j.dump());
@@ -75,7 +66,7 @@ TEST_CASE("bad checkpoints are refused with the key and leave the weights alone"
     } catch (const SimError& x) {
       CHECK(std::string(x.what()) == path + ": " + what);
     }
-    CHECK(all_weights(*e) == before);
+    CHECK(all_sram_words(*e) == before);
     std::remove(path.c_str());
   };
   expect(nlohmann::json("{\"format\": "),

@@ -72,15 +72,6 @@ std::string run_cycle(const FaultSet& fs, int n = 60) {
   });
 }
 
-std::vector<int16_t> all_words(const FxEngine& e) {
-  std::vector<int16_t> w;
-  for (const auto& k : e.kernels()) {
-    w.insert(w.end(), k.weights().begin(), k.weights().end());
-    w.insert(w.end(), k.biases().begin(), k.biases().end());
-  }
-  return w;
-}
-
 }  // namespace
 
 TEST_CASE("a killed core's neurons stop contributing", "[faults][sim]") {
@@ -133,11 +124,11 @@ TEST_CASE("a stuck SRAM bit changes exactly that weight, flips change bits at th
   const int16_t w3 = e->kernels()[size_t(slice)].weights()[3];
   const int value = ((uint16_t(w3) >> 14) & 1) ? 0 : 1;
   const Coord c = m.arch.at(core);
-  const std::vector<int16_t> before = all_words(*e);
+  const std::vector<int16_t> before = all_sram_words(*e);
   e->set_faults(faults(fmt::format(R"({{"kind": "sram_stuck", "core": [{}, {}], "word": 3, "bit": 14, "value": {}}})",
                                    c.x, c.y, value)));
   REQUIRE(e->apply_due_faults(0));
-  const std::vector<int16_t> after = all_words(*e);
+  const std::vector<int16_t> after = all_sram_words(*e);
   int changed = 0;
   for (size_t k = 0; k < before.size(); ++k) changed += before[k] != after[k];
   CHECK(changed == 1);
@@ -149,7 +140,7 @@ TEST_CASE("a stuck SRAM bit changes exactly that weight, flips change bits at th
   // Random flips at a rate: the number of changed bits follows the count of flips.
   auto f = make_functional_engine(m, FxConfig{});
   f->set_faults(faults(R"({"kind": "sram_flip", "rate": 0.01})"));
-  const std::vector<int16_t> w0 = all_words(*f);
+  const std::vector<int16_t> w0 = all_sram_words(*f);
   f->apply_due_faults(0);
   int64_t total = 0;
   for (const auto& k : f->kernels()) total += k.sram_words();

@@ -7,9 +7,6 @@
 #include "pcgrid/engine.hpp"
 #include "sim_test_util.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstring>
 
 using namespace pcgrid;
@@ -63,46 +60,21 @@ void get(const std::string& b, size_t& at, std::vector<T>& v) {
   at += n * sizeof(T);
 }
 
-// The cycle engine in a child process.
+// The cycle engine in a child process (in_child: one SystemC context per process).
 RunResult run_cycle(const Mapping& m, const FxConfig& c, const Samples& d) {
-  int fd[2];
-  REQUIRE(pipe(fd) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fd[0]);
-    std::string b;
-    try {
-      auto e = make_cycle_engine(m, c);
-      RunResult r = run(*e, d);
-      // The grid's last inference output is the output slice's prediction for the last sample.
-      b = "OK";
-      put(b, r.weights);
-      put(b, r.biases);
-      put(b, r.eps);
-      put(b, r.outputs);
-      put(b, r.train_pred);
-      put(b, r.infer_pred);
-      put(b, std::vector<int64_t>{r.train_cycles, r.infer_cycles, r.messages, r.flits, r.flit_hops, r.macs});
-    } catch (const std::exception& x) {
-      b = std::string("ER") + x.what();
-    }
-    size_t done = 0;
-    while (done < b.size()) {
-      const ssize_t n = write(fd[1], b.data() + done, b.size() - done);
-      if (n <= 0) _exit(3);
-      done += size_t(n);
-    }
-    _exit(0);
-  }
-  close(fd[1]);
-  std::string b;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd[0], buf, sizeof buf)) > 0) b.append(buf, size_t(n));
-  close(fd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const std::string b = in_child([&] {
+    auto e = make_cycle_engine(m, c);
+    RunResult r = run(*e, d);
+    std::string out = "OK";
+    put(out, r.weights);
+    put(out, r.biases);
+    put(out, r.eps);
+    put(out, r.outputs);
+    put(out, r.train_pred);
+    put(out, r.infer_pred);
+    put(out, std::vector<int64_t>{r.train_cycles, r.infer_cycles, r.messages, r.flits, r.flit_hops, r.macs});
+    return out;
+  });
   RunResult r;
   REQUIRE(b.size() >= 2);
   if (b.compare(0, 2, "ER") == 0) {
