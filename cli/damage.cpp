@@ -257,8 +257,6 @@ int run_damage(const DamageOpts& o) {
 
   // 2. The sweep.
   std::vector<Row> rows;
-  std::vector<Coord> in_use;
-  for (int c : m.core_of) in_use.push_back(m.arch.at(c));
   for (size_t li = 0; li < levels.size(); ++li) {
     const Level& lv = levels[li];
     const int trials = (lv.half || lv.fraction == 0) ? 1 : std::max(1, o.trials);

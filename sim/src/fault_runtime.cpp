@@ -89,11 +89,16 @@ bool FxEngine::peer_silent(int receiver, int peer) const {
 
 bool FxEngine::output_lost() const { return peer_silent(kHost, output_slice_); }
 
-bool FxEngine::apply_due_faults(int64_t sample) {
-  bool changed = false;
+std::vector<Coord> FxEngine::cores_in_use() const {
   std::vector<Coord> in_use;
   for (const SlicePlan& sp : plan_.slices) add_unique(in_use, m_->arch.at(sp.core));
   std::sort(in_use.begin(), in_use.end());
+  return in_use;
+}
+
+bool FxEngine::apply_due_faults(int64_t sample) {
+  bool changed = false;
+  const std::vector<Coord> in_use = cores_in_use();
   for (size_t k = 0; k < faults_.faults.size(); ++k) {
     const Fault& f = faults_.faults[k];
     if (applied_[k] || f.at_cycle >= 0 || f.at_sample > sample) continue;

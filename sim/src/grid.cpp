@@ -714,10 +714,7 @@ class Cycle final : public FxEngine, public FaultView {
   }
   void strike(const Fault& f, size_t k) {
     applied_[k] = 1;
-    std::vector<Coord> in_use;
-    for (const SlicePlan& sp : plan_.slices) in_use.push_back(m_->arch.at(sp.core));
-    std::sort(in_use.begin(), in_use.end());
-    in_use.erase(std::unique(in_use.begin(), in_use.end()), in_use.end());
+    const std::vector<Coord> in_use = cores_in_use();
     if (f.kind == FaultKind::DeadLink) {
       for (const auto& [u, v] : f.links) grid_->mesh().kill_link(u, v);
       return;

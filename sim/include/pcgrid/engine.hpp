@@ -109,6 +109,7 @@ class FxEngine {
   void init_fault_state();
   void recompute_components();
   int core_of_peer(int peer) const;
+  std::vector<Coord> cores_in_use() const;  // cores holding slices, sorted (for fault selections)
   bool reachable(int core_a, int core_b) const;
 
   FaultSet faults_;
