@@ -1,0 +1,667 @@
+// pcg_core — one pcgrid neuron core: the learning datapath of dense slices in the fixed-point
+// specification of docs/fixed-point.md, cycle for cycle as the SystemC model charges it (sim/src/kernel.cpp,
+// "timing contract": a phase of `ops` operations takes 4 + ops cycles with one MAC lane).
+//
+// What it holds (all learning state is local):
+//   weight SRAM   two single-port banks of SRAM_WORDS/2 words (even / odd virtual address), each written as
+//                 the "no-change" pattern Yosys maps to SB_SPRAM256KA. Row r of a slice occupies virtual
+//                 addresses wbase + r*(m+1) + j, j < m; word j = m is the row's bias slot (the bias itself
+//                 lives in the bias RAM, the slot keeps the update stream's addresses consecutive so that
+//                 the read of word k and the write-back of word k-3 always hit different banks).
+//   slot RAMs     per neuron slot: bias, pre-activation, prediction v̂, error ε, received-error sum (32 bit)
+//                 and two δ banks (current δ / δ at the last back-projection). Simple dual port, EBR.
+//   x buffer      the received predictions (fan-in values) of the slices, XWORDS words.
+//   out buffer    the outgoing ERR payloads, one region per link (OWORDS words); also the re-send cache.
+//   contexts      CTX slices per core: generator state and the δ/cache flags of each.
+//
+// Commands (cmd_valid while !busy; busy rises at the accepting edge and falls 4 + ops cycles later):
+//   FWD     pre = sat16(round((b·2^11 + Σ_j W[r][j]·x[j]) / 2^13)), v̂ = act(pre), ε = 0      ops = n·m
+//   OUTERR  MSE output error ε = sat16((t − v̂)·4), t = 1.0 at the label                      ops = n
+//   ERR     back-projection of δ = f'(pre)·ε over parent columns [lo, hi) into the out buffer at obase:
+//           out[j] = sat16(round(Σ_r W[r][j]·δ[r] / 2^13)). The first link of a phase recomputes δ when ε
+//           changed (n cycles) and decides for the whole phase: all δ zero → nothing computed, err_zero = 1
+//           (zero skipping); δ unchanged since the last projection → the out buffer already holds the
+//           payload (re-send); otherwise project.                                      ops = [n] + [n·(hi−lo)]
+//   RELAX   ε = sat16(ε − round((ε − sat16(esum)) / 2^shift)), esum = 0                        ops = n
+//   UPDATE  W[r][j] += stochastic_round(δ[r]·x[j] / 2^(11+shift)), b[r] += stochastic_round(δ[r] / 2^shift),
+//           one xorshift32 draw per word in row-major order, bias last in each row             ops = n·(m+1)
+//   SEED    the context's generator state = cmd_seed (no cycles)
+// Activations: identity (0), relu (1), hard_tanh (3). (leaky_relu, tanh and sigmoid stay in the SystemC
+// model; the lockstep harness refuses them on RTL cores.)
+//
+// The memory port (network interface and host configuration; only while !busy) reads with one cycle of
+// latency and writes one word per cycle; an error accumulate (sel 3) is a read-modify-write and needs the
+// next cycle idle.
+//   sel 0 weight (virtual address)   1 bias (slot)    2 x buffer        3 esum += word (slot) / read low half
+//   sel 4 v̂ (slot, read)            5 out buffer     6 pre (slot, read) 7 ε (slot, read)
+module pcg_core #(
+    parameter int SRAM_WORDS = 16384,  // arch core.sram_words (one SB_SPRAM256KA holds 16,384 words)
+    parameter int SLOTS = 256,  // arch core.neuron_slots (one 256x16 EBR per slot array)
+    parameter int XWORDS = 1024,  // received-prediction buffer (fan-in words of the core's slices)
+    parameter int OWORDS = 1024,  // outgoing-error buffer
+    parameter int CTX = 4  // slices per core
+) (
+    input  logic        clk,
+    input  logic        rst,
+    input  logic        cmd_valid,
+    input  logic [ 2:0] cmd_op,
+    input  logic [ 1:0] cmd_ctx,
+    input  logic        cmd_first,  // ERR: the first link of this phase
+    input  logic [15:0] cmd_n,
+    input  logic [15:0] cmd_m,
+    input  logic [15:0] cmd_wbase,
+    input  logic [15:0] cmd_sbase,
+    input  logic [15:0] cmd_xbase,
+    input  logic [15:0] cmd_obase,
+    input  logic [15:0] cmd_lo,
+    input  logic [15:0] cmd_hi,
+    input  logic [ 2:0] cmd_act,
+    input  logic [ 4:0] cmd_shift,
+    input  logic [15:0] cmd_label,
+    input  logic [31:0] cmd_seed,
+    output logic        busy,
+    output logic        err_zero,
+    input  logic        mem_we,
+    input  logic        mem_re,
+    input  logic [ 2:0] mem_sel,
+    input  logic [15:0] mem_addr,
+    input  logic [15:0] mem_wdata,
+    output logic [15:0] mem_rdata
+);
+  localparam int WA = $clog2(SRAM_WORDS);
+  localparam int BA = WA - 1;
+  localparam int SA = $clog2(SLOTS);
+  localparam int XA = $clog2(XWORDS);
+  localparam int OA = $clog2(OWORDS);
+
+  localparam logic [2:0] OP_FWD = 3'd0, OP_OUTERR = 3'd1, OP_ERR = 3'd2, OP_RELAX = 3'd3;
+  localparam logic [2:0] OP_UPDATE = 3'd4, OP_SEED = 3'd5;
+  localparam logic [2:0] ACT_RELU = 3'd1, ACT_HTANH = 3'd3;
+
+  // ---- helpers: the fixed-point primitives of sim/include/pcgrid/fixed.hpp ----------------------------
+  // (Functions assign their name instead of `return`: Yosys 0.23 does not accept `return`.)
+  function automatic logic signed [15:0] sat16(input logic signed [39:0] x);
+    if (x > 40'sd32767) sat16 = 16'sh7fff;
+    else if (x < -40'sd32768) sat16 = 16'sh8000;
+    else sat16 = x[15:0];
+  endfunction
+  function automatic logic signed [31:0] sat32(input logic signed [32:0] x);
+    if (x > 33'sh0_7fff_ffff) sat32 = 32'sh7fff_ffff;
+    else if (x < -33'sh0_8000_0000) sat32 = 32'sh8000_0000;
+    else sat32 = x[31:0];
+  endfunction
+  // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits
+  function automatic logic signed [15:0] round13(input logic signed [31:0] acc_in);
+    round13 = sat16((40'(acc_in) + 40'sd4096) >>> 13);
+  endfunction
+  function automatic logic signed [15:0] act_fwd(input logic [2:0] a, input logic signed [15:0] p);
+    if (a == ACT_RELU) act_fwd = p > 16'sd0 ? p : 16'sd0;
+    else if (a == ACT_HTANH) act_fwd = p > 16'sd2048 ? 16'sd2048 : p < -16'sd2048 ? -16'sd2048 : p;
+    else act_fwd = p;
+  endfunction
+  function automatic logic signed [15:0] act_delta(input logic [2:0] a, input logic signed [15:0] p,
+                                                   input logic signed [15:0] e);
+    if (a == ACT_RELU) act_delta = p > 16'sd0 ? e : 16'sd0;
+    else if (a == ACT_HTANH) act_delta = (p > -16'sd2048 && p < 16'sd2048) ? e : 16'sd0;
+    else act_delta = e;
+  endfunction
+  function automatic logic [31:0] xorshift(input logic [31:0] x0);
+    logic [31:0] x1, x2;
+    x1 = x0 ^ (x0 << 13);
+    x2 = x1 ^ (x1 >> 17);
+    xorshift = x2 ^ (x2 << 5);
+  endfunction
+  // floor((x + (r mod 2^s)) / 2^s): the stochastic rounding of fixed.hpp (s ≤ 42)
+  function automatic logic signed [35:0] rshift_stoch(input logic signed [31:0] x, input logic [5:0] sh,
+                                                      input logic [31:0] rnd);
+    logic [31:0] mask;
+    logic signed [35:0] t;
+    mask = sh >= 6'd32 ? 32'hffff_ffff : (32'h1 << sh) - 32'h1;
+    t = 36'(x) + $signed({4'b0, rnd & mask});
+    rshift_stoch = t >>> sh;
+  endfunction
+
+  // ---- memories ---------------------------------------------------------------------------------------
+  logic [15:0] wb0[SRAM_WORDS/2];
+  logic [15:0] wb1[SRAM_WORDS/2];
+  logic [BA-1:0] wb_a0, wb_a1;
+  logic wb_we0, wb_we1;
+  logic [15:0] wb_d0, wb_d1, wb_q0, wb_q1;
+  always_ff @(posedge clk)
+    if (wb_we0) wb0[wb_a0] <= wb_d0;
+    else wb_q0 <= wb0[wb_a0];
+  always_ff @(posedge clk)
+    if (wb_we1) wb1[wb_a1] <= wb_d1;
+    else wb_q1 <= wb1[wb_a1];
+
+  // slot RAMs: one write and one registered read port each
+  logic [15:0] bias_m[SLOTS], pre_m[SLOTS], vhat_m[SLOTS], eps_m[SLOTS], da_m[SLOTS], db_m[SLOTS];
+  logic [31:0] esum_m[SLOTS];
+  logic [SA-1:0] bias_ra, bias_wa, pre_ra, pre_wa, vhat_ra, eps_ra, eps_wa, d_ra, d_wa, esum_ra, esum_wa;
+  logic bias_we, pre_we, eps_we, da_we, db_we, esum_we;
+  logic [15:0] bias_wd, pre_wd, vhat_wd, eps_wd, d_wd;
+  logic [31:0] esum_wd;
+  logic [15:0] bias_q, pre_q, vhat_q, eps_q, da_q, db_q;
+  logic [31:0] esum_q;
+  always_ff @(posedge clk) begin
+    if (bias_we) bias_m[bias_wa] <= bias_wd;
+    bias_q <= bias_m[bias_ra];
+  end
+  always_ff @(posedge clk) begin
+    if (pre_we) pre_m[pre_wa] <= pre_wd;
+    pre_q <= pre_m[pre_ra];
+  end
+  always_ff @(posedge clk) begin  // v̂ is written with pre (same address)
+    if (pre_we) vhat_m[pre_wa] <= vhat_wd;
+    vhat_q <= vhat_m[vhat_ra];
+  end
+  always_ff @(posedge clk) begin
+    if (eps_we) eps_m[eps_wa] <= eps_wd;
+    eps_q <= eps_m[eps_ra];
+  end
+  always_ff @(posedge clk) begin
+    if (da_we) da_m[d_wa] <= d_wd;
+    da_q <= da_m[d_ra];
+  end
+  always_ff @(posedge clk) begin
+    if (db_we) db_m[d_wa] <= d_wd;
+    db_q <= db_m[d_ra];
+  end
+  always_ff @(posedge clk) begin
+    if (esum_we) esum_m[esum_wa] <= esum_wd;
+    esum_q <= esum_m[esum_ra];
+  end
+
+  logic [15:0] x_m[XWORDS];
+  logic [XA-1:0] x_ra;
+  logic [15:0] x_q;
+  always_ff @(posedge clk) begin
+    if (mem_we && !busy && mem_sel == 3'd2) x_m[mem_addr[XA-1:0]] <= mem_wdata;
+    x_q <= x_m[x_ra];
+  end
+
+  logic [15:0] o_m[OWORDS];
+  logic [OA-1:0] o_wa;
+  logic o_we;
+  logic [15:0] o_wd, o_q;
+  always_ff @(posedge clk) begin
+    if (o_we) o_m[o_wa] <= o_wd;
+    o_q <= o_m[mem_addr[OA-1:0]];
+  end
+
+  // ---- command registers and per-slice contexts ----------------------------------------------------
+  logic [2:0] op, act;
+  logic [1:0] ctx;
+  logic [15:0] n, m, sbase, xbase, obase, lo, hi, label;
+  logic [WA-1:0] wbase;
+  logic [4:0] shift;
+  logic [31:0] rng_st[CTX];
+  logic [CTX-1:0] c_stale, c_valid, c_any, c_proj, c_eq, c_dcur, c_dlast;
+  logic [31:0] rng;  // working generator state of the running command
+
+  typedef enum logic [2:0] {
+    S_IDLE,
+    S_DPASS,
+    S_DGAP,
+    S_PREP,
+    S_ISSUE,
+    S_DRAIN
+  } state_t;
+  state_t st;
+  logic [2:0] dcnt;
+  logic [15:0] r, j;  // row / column counters of the issue loop
+  logic [WA:0] wv;  // virtual weight address of the next issue
+  logic [WA:0] stride;  // m + 1 (a row's words)
+  logic any_acc, same_acc;
+
+  // ---- pipeline stage registers --------------------------------------------------------------------
+  // s1: RAM outputs valid; s2: product register (SB_MAC16 output register); s3: accumulator valid;
+  // s4: forward write-back (pre, v̂, ε).
+  logic s1_v, s1_first, s1_last, s1_bank, s1_bias, s1_dp;  // s1_dp: a δ-pass operation
+  logic [15:0] s1_dst;
+  logic [15:0] s1_e;
+  logic [31:0] s1_rnd;
+  logic [WA-1:0] s1_wv;
+  logic s2_v, s2_first, s2_last, s2_bias;
+  logic [15:0] s2_dst;
+  logic signed [31:0] s2_prod;
+  logic [15:0] s2_b, s2_w, s2_delta;
+  logic [31:0] s2_rnd;
+  logic [WA-1:0] s2_wv;
+  logic s3_v, s3_last, s3_bias;
+  logic [15:0] s3_dst;
+  logic signed [31:0] acc;
+  logic [15:0] s3_wd;
+  logic [WA-1:0] s3_wv;
+  logic s4_v;
+  logic [SA-1:0] s4_dst;
+  logic signed [15:0] s4_pre;
+  logic signed [15:0] drow;  // UPDATE: δ of the row being streamed
+  logic drow_load;
+
+  // Issue of this cycle (combinational): which RAM reads start now.
+  logic iss;  // an operation enters the pipeline
+  logic iss_first, iss_last, iss_bias;
+  logic [15:0] iss_dst, iss_e;
+  logic [WA-1:0] iss_wv;
+  logic [31:0] rng_next;
+  assign rng_next = xorshift(rng);
+
+  wire mem_idle = !busy;
+  assign busy = st != S_IDLE;
+
+  // Operand of the s1 multiply
+  wire [15:0] wq = s1_bank ? wb_q1 : wb_q0;
+  wire [15:0] dq = c_dcur[ctx] ? db_q : da_q;  // current δ bank
+  wire [15:0] dlq = c_dlast[ctx] ? db_q : da_q;  // δ at the last projection
+  wire signed [15:0] s1_delta = act_delta(act, pre_q, eps_q);  // δ pass / UPDATE row prefetch
+
+  // ---- the issue loop ------------------------------------------------------------------------------
+  always_comb begin
+    iss = 1'b0;
+    iss_first = 1'b0;
+    iss_last = 1'b0;
+    iss_bias = 1'b0;
+    iss_dst = 16'd0;
+    iss_e = 16'd0;
+    iss_wv = wv[WA-1:0];
+    if (st == S_DPASS) begin
+      iss = 1'b1;
+      iss_dst = sbase + r;
+      iss_last = r == n - 16'd1;
+    end else if (st == S_ISSUE) begin
+      iss = 1'b1;
+      unique case (op)
+        OP_FWD: begin
+          iss_first = j == 16'd0;
+          iss_last = j == m - 16'd1;
+          iss_dst = sbase + r;
+        end
+        OP_ERR: begin
+          iss_first = r == 16'd0;
+          iss_last = r == n - 16'd1;
+          iss_dst = obase + (j - lo);
+        end
+        OP_UPDATE: begin
+          iss_bias = j == m;
+          iss_dst = sbase + r;
+        end
+        default: begin  // RELAX, OUTERR: elementwise over r
+          iss_dst = sbase + r;
+          iss_e = r;
+        end
+      endcase
+    end
+  end
+
+  // End of the issue loop in this cycle?
+  logic loop_end;
+  always_comb begin
+    unique case (op)
+      OP_FWD: loop_end = r == n - 16'd1 && j == m - 16'd1;
+      OP_ERR: loop_end = st == S_DPASS ? r == n - 16'd1 : (r == n - 16'd1 && j == hi - 16'd1);
+      OP_UPDATE: loop_end = r == n - 16'd1 && j == m;
+      default: loop_end = r == n - 16'd1;
+    endcase
+  end
+
+  // ---- RAM address and write-enable multiplexing ---------------------------------------------------
+  // Weight banks: a pending UPDATE write-back (s3) and the issue's read always target different banks
+  // (consecutive virtual addresses, write-back 3 cycles after the read).
+  logic s3_wwrite;
+  assign s3_wwrite = s3_v && op == OP_UPDATE && !s3_bias;
+  always_comb begin
+    wb_we0 = 1'b0;
+    wb_we1 = 1'b0;
+    wb_d0 = s3_wd;
+    wb_d1 = s3_wd;
+    wb_a0 = iss_wv[WA-1:1];
+    wb_a1 = iss_wv[WA-1:1];
+    if (s3_wwrite) begin
+      if (s3_wv[0]) begin
+        wb_we1 = 1'b1;
+        wb_a1  = s3_wv[WA-1:1];
+      end else begin
+        wb_we0 = 1'b1;
+        wb_a0  = s3_wv[WA-1:1];
+      end
+    end
+    if (mem_idle) begin
+      wb_a0 = mem_addr[WA-1:1];
+      wb_a1 = mem_addr[WA-1:1];
+      wb_d0 = mem_wdata;
+      wb_d1 = mem_wdata;
+      wb_we0 = mem_we && mem_sel == 3'd0 && !mem_addr[0];
+      wb_we1 = mem_we && mem_sel == 3'd0 && mem_addr[0];
+    end
+  end
+
+  // Slot RAM reads
+  wire [SA-1:0] slot_mem = mem_addr[SA-1:0];
+  wire [SA-1:0] row_next = SA'((st == S_PREP) ? sbase : sbase + r + 16'd1);  // UPDATE: δ prefetch of the next row
+  always_comb begin
+    bias_ra = iss_dst[SA-1:0];
+    pre_ra = iss_dst[SA-1:0];
+    eps_ra = iss_dst[SA-1:0];
+    vhat_ra = iss_dst[SA-1:0];
+    d_ra = iss_dst[SA-1:0];
+    esum_ra = iss_dst[SA-1:0];
+    x_ra = XA'(xbase + j);
+    if (op == OP_UPDATE) begin
+      pre_ra = row_next;
+      eps_ra = row_next;
+    end
+    if (op == OP_ERR && st == S_ISSUE) d_ra = SA'(sbase + r);
+    if (mem_idle) begin
+      bias_ra = slot_mem;
+      pre_ra = slot_mem;
+      eps_ra = slot_mem;
+      vhat_ra = slot_mem;
+      esum_ra = slot_mem;
+      x_ra = mem_addr[XA-1:0];
+    end
+  end
+
+  // Error accumulate of the memory port: read now, add and write next cycle.
+  logic acc_pend;
+  logic [SA-1:0] acc_addr;
+  logic [15:0] acc_word;
+
+  // Slot RAM writes
+  logic signed [15:0] relax_eps;
+  logic signed [15:0] outerr_eps;
+  always_comb begin
+    logic signed [16:0] diff;
+    logic signed [33:0] rr;
+    logic signed [15:0] back;
+    back = sat16(40'($signed(esum_q)));
+    diff = 17'($signed(eps_q)) - 17'(back);
+    if (shift == 5'd0) rr = 34'(diff);
+    else rr = (34'(diff) + (34'sd1 <<< (shift - 5'd1))) >>> shift;
+    relax_eps = sat16(40'($signed(eps_q)) - 40'(rr));
+    outerr_eps = sat16(((s1_e == label ? 40'sd2048 : 40'sd0) - 40'($signed(vhat_q))) * 40'sd4);
+  end
+  always_comb begin
+    pre_we = s4_v;
+    pre_wa = s4_dst;
+    pre_wd = s4_pre;
+    vhat_wd = act_fwd(act, s4_pre);
+    eps_we = 1'b0;
+    eps_wa = s4_dst;
+    eps_wd = 16'd0;
+    if (s4_v) eps_we = 1'b1;
+    if (s1_v && op == OP_RELAX) begin
+      eps_we = 1'b1;
+      eps_wa = s1_dst[SA-1:0];
+      eps_wd = relax_eps;
+    end
+    if (s1_v && op == OP_OUTERR) begin
+      eps_we = 1'b1;
+      eps_wa = s1_dst[SA-1:0];
+      eps_wd = outerr_eps;
+    end
+    esum_we = 1'b0;
+    esum_wa = s1_dst[SA-1:0];
+    esum_wd = 32'd0;
+    if (s1_v && op == OP_RELAX) esum_we = 1'b1;
+    if (acc_pend) begin
+      esum_we = 1'b1;
+      esum_wa = acc_addr;
+      esum_wd = esum_q + {{16{acc_word[15]}}, acc_word};
+    end
+    // δ pass: the new δ goes to the bank that does not hold the last projection's δ
+    da_we = s1_v && s1_dp && c_dlast[ctx];
+    db_we = s1_v && s1_dp && !c_dlast[ctx];
+    d_wa = s1_dst[SA-1:0];
+    d_wd = s1_delta;
+    bias_we = s3_v && op == OP_UPDATE && s3_bias;
+    bias_wa = s3_dst[SA-1:0];
+    bias_wd = s3_wd;
+    if (mem_idle) begin
+      bias_we = mem_we && mem_sel == 3'd1;
+      bias_wa = slot_mem;
+      bias_wd = mem_wdata;
+    end
+    o_we = s3_v && s3_last && op == OP_ERR;
+    o_wa = s3_dst[OA-1:0];
+    o_wd = round13(acc);
+  end
+
+  // δ pass result of this cycle
+  wire dpass_s1 = s1_v && s1_dp;
+  wire any_now = any_acc || (dpass_s1 && s1_delta != 16'sd0);
+  wire same_now = same_acc && (!dpass_s1 || s1_delta == dlq);
+
+  // Projection decisions: after a δ pass (all δ zero → skip; δ equal to the last projection's and the
+  // out buffer valid → re-send), or, without a δ pass, from the context (the first link of a phase whose ε
+  // did not change, or a later link of the phase, which follows the first link's decision).
+  wire pj_gap = any_now && !(c_valid[ctx] && same_now);
+  wire pj_ctx = cmd_first ? (c_any[cmd_ctx] && !(c_valid[cmd_ctx] && c_eq[cmd_ctx])) : c_proj[cmd_ctx];
+
+  // ---- the control FSM ------------------------------------------------------------------------------
+  logic [2:0] sel_d;
+  logic lo_bit_d;
+  logic cmd_first_d;
+  always_ff @(posedge clk) if (st == S_IDLE && cmd_valid) cmd_first_d <= cmd_first;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      st <= S_IDLE;
+      c_stale <= '1;
+      c_valid <= '0;
+      c_any <= '0;
+      c_proj <= '0;
+      c_eq <= '0;
+      c_dcur <= '0;
+      c_dlast <= '0;
+      err_zero <= 1'b0;
+      acc_pend <= 1'b0;
+      s1_v <= 1'b0;
+      s2_v <= 1'b0;
+      s3_v <= 1'b0;
+      s4_v <= 1'b0;
+      op <= OP_FWD;
+      ctx <= 2'd0;
+      for (int k = 0; k < CTX; k++) rng_st[k] <= 32'd1;
+    end else begin
+      // memory port error accumulate
+      acc_pend <= mem_idle && mem_we && mem_sel == 3'd3;
+      acc_addr <= mem_addr[SA-1:0];
+      acc_word <= mem_wdata;
+      sel_d <= mem_sel;
+      lo_bit_d <= mem_addr[0];
+
+      // pipeline advance
+      s1_v <= iss;
+      s1_first <= iss_first;
+      s1_last <= iss_last;
+      s1_bias <= iss_bias;
+      s1_dp <= st == S_DPASS;
+      s1_bank <= iss_wv[0];
+      s1_wv <= iss_wv;
+      s1_dst <= iss_dst;
+      s1_e <= iss_e;
+      s1_rnd <= rng_next;
+      s2_v <= s1_v && !s1_dp && (op == OP_FWD || op == OP_ERR || op == OP_UPDATE);
+      s2_first <= s1_first;
+      s2_last <= s1_last;
+      s2_bias <= s1_bias;
+      s2_dst <= s1_dst;
+      s2_wv <= s1_wv;
+      s2_rnd <= s1_rnd;
+      s2_b <= bias_q;
+      s2_w <= wq;
+      s2_delta <= drow;
+      if (op == OP_FWD) s2_prod <= $signed(wq) * $signed(x_q);
+      else if (op == OP_ERR) s2_prod <= $signed(wq) * $signed(dq);
+      else s2_prod <= $signed(drow) * $signed(x_q);
+      s3_v <= s2_v;
+      s3_last <= s2_last;
+      s3_bias <= s2_bias;
+      s3_dst <= s2_dst;
+      s3_wv <= s2_wv;
+      if (s2_v && op == OP_UPDATE) begin
+        if (s2_bias)
+          s3_wd <= sat16(40'($signed(s2_b)) + 40'(rshift_stoch(32'($signed(s2_delta)), {1'b0, shift}, s2_rnd)));
+        else s3_wd <= sat16(40'($signed(s2_w)) + 40'(rshift_stoch(s2_prod, 6'd11 + {1'b0, shift}, s2_rnd)));
+      end
+      if (s2_v && op != OP_UPDATE) begin
+        if (s2_first)
+          acc <= sat32((op == OP_FWD ? 33'($signed({{5{s2_b[15]}}, s2_b, 11'd0})) : 33'sd0) + 33'(s2_prod));
+        else acc <= sat32(33'(acc) + 33'(s2_prod));
+      end
+      s4_v <= s3_v && s3_last && op == OP_FWD;
+      s4_dst <= s3_dst[SA-1:0];
+      s4_pre <= round13(acc);
+      // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
+      drow_load <= op == OP_UPDATE && (st == S_PREP || (st == S_ISSUE && j == m));
+      if (drow_load) drow <= s1_delta;
+
+      if (iss && op == OP_UPDATE) rng <= rng_next;
+      if (st == S_DPASS || st == S_DGAP) begin
+        any_acc  <= any_now;
+        same_acc <= same_now;
+      end
+
+      unique case (st)
+        S_IDLE: begin
+          if (cmd_valid) begin
+            op <= cmd_op;
+            ctx <= cmd_ctx;
+            act <= cmd_act;
+            n <= cmd_n;
+            m <= cmd_m;
+            stride <= (WA + 1)'(cmd_m) + 1;
+            wbase <= cmd_wbase[WA-1:0];
+            sbase <= cmd_sbase;
+            xbase <= cmd_xbase;
+            obase <= cmd_obase;
+            lo <= cmd_lo;
+            hi <= cmd_hi;
+            label <= cmd_label;
+            shift <= cmd_shift;
+            rng <= rng_st[cmd_ctx];
+            r <= 16'd0;
+            j <= 16'd0;
+            wv <= {1'b0, cmd_wbase[WA-1:0]};
+            dcnt <= 3'd4;
+            any_acc <= 1'b0;
+            same_acc <= 1'b1;
+            unique case (cmd_op)
+              OP_FWD: begin
+                st <= S_ISSUE;
+                c_stale[cmd_ctx] <= 1'b1;
+                c_valid[cmd_ctx] <= 1'b0;
+              end
+              OP_OUTERR, OP_RELAX: begin
+                st <= S_ISSUE;
+                c_stale[cmd_ctx] <= 1'b1;
+              end
+              OP_UPDATE: begin
+                st <= S_PREP;
+                c_valid[cmd_ctx] <= 1'b0;
+              end
+              OP_ERR: begin
+                j  <= cmd_lo;
+                wv <= {1'b0, cmd_wbase[WA-1:0]} + (WA + 1)'(cmd_lo);
+                if (cmd_first && c_stale[cmd_ctx]) begin
+                  st <= S_DPASS;
+                end else begin
+                  c_proj[cmd_ctx] <= pj_ctx;
+                  err_zero <= !c_any[cmd_ctx];
+                  st <= pj_ctx && c_any[cmd_ctx] ? S_ISSUE : S_DRAIN;
+                end
+              end
+              OP_SEED: rng_st[cmd_ctx] <= cmd_seed;
+              default: ;
+            endcase
+            if (cmd_op == OP_SEED) st <= S_IDLE;
+          end
+        end
+        S_DPASS: begin
+          r <= r + 16'd1;
+          if (r == n - 16'd1) st <= S_DGAP;
+        end
+        S_DGAP: begin
+          // δ of the last element is in s1 now: decide for the whole phase
+          c_stale[ctx] <= 1'b0;
+          c_dcur[ctx] <= !c_dlast[ctx];
+          c_any[ctx] <= any_now;
+          c_eq[ctx] <= same_now;
+          c_proj[ctx] <= pj_gap;
+          err_zero <= !any_now;
+          r <= 16'd0;
+          dcnt <= 3'd3;
+          st <= pj_gap ? S_ISSUE : S_DRAIN;
+        end
+        S_PREP: begin
+          st   <= S_ISSUE;
+          dcnt <= 3'd3;
+        end
+        S_ISSUE: begin
+          unique case (op)
+            OP_FWD: begin
+              if (j == m - 16'd1) begin
+                j  <= 16'd0;
+                r  <= r + 16'd1;
+                wv <= wv + 2;  // skip the bias slot
+              end else begin
+                j  <= j + 16'd1;
+                wv <= wv + 1;
+              end
+            end
+            OP_ERR: begin
+              if (r == n - 16'd1) begin
+                r  <= 16'd0;
+                j  <= j + 16'd1;
+                wv <= {1'b0, wbase} + (WA + 1)'(j) + 1;
+              end else begin
+                r  <= r + 16'd1;
+                wv <= wv + stride;
+              end
+            end
+            OP_UPDATE: begin
+              wv <= wv + 1;
+              if (j == m) begin
+                j <= 16'd0;
+                r <= r + 16'd1;
+              end else j <= j + 16'd1;
+            end
+            default: r <= r + 16'd1;
+          endcase
+          if (loop_end) st <= S_DRAIN;
+        end
+        S_DRAIN: begin
+          if (dcnt == 3'd1) begin
+            st <= S_IDLE;
+            if (op == OP_UPDATE) rng_st[ctx] <= rng;
+            if (op == OP_ERR && c_proj[ctx] && c_any[ctx] && cmd_first_d) begin
+              c_dlast[ctx] <= c_dcur[ctx];
+              c_eq[ctx] <= 1'b1;
+              c_valid[ctx] <= 1'b1;
+            end
+          end
+          dcnt <= dcnt - 3'd1;
+        end
+        default: st <= S_IDLE;
+      endcase
+    end
+  end
+
+
+  // memory port read data (one cycle after the read)
+  always_comb begin
+    unique case (sel_d)
+      3'd0: mem_rdata = lo_bit_d ? wb_q1 : wb_q0;
+      3'd1: mem_rdata = bias_q;
+      3'd2: mem_rdata = x_q;
+      3'd3: mem_rdata = esum_q[15:0];
+      3'd4: mem_rdata = vhat_q;
+      3'd5: mem_rdata = o_q;
+      3'd6: mem_rdata = pre_q;
+      default: mem_rdata = eps_q;
+    endcase
+  end
+
+  // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst};  // upper address bits beyond the memories
+endmodule
