@@ -8,6 +8,7 @@
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/engine.hpp"
 #include "pcgrid/faults.hpp"
+#include "pcgrid/lockstep.hpp"
 #include "pcgrid/train.hpp"
 
 #include <fmt/format.h>
@@ -46,12 +47,30 @@ double energy_pj(const Arch& a, const Counters& c, int64_t flit_hops) {
          double(flit_hops) * a.energy.flit_hop_pj;
 }
 
+// "all" or a list of X,Y core coordinates → core ids.
+void parse_cores(const std::vector<std::string>& list, const Arch& a, const char* option, std::vector<int>& ids,
+                 bool& all) {
+  for (const std::string& item : list) {
+    if (item == "all") {
+      all = true;
+      continue;
+    }
+    int x = -1, y = -1;
+    char comma = 0, extra = 0;
+    std::istringstream is(item);
+    if (!(is >> x >> comma >> y) || comma != ',' || (is >> extra) || !a.inside({x, y}))
+      throw SimError(fmt::format("{} '{}': expected 'all' or X,Y of a core inside the {}x{} grid", option, item,
+                                 a.width, a.height));
+    ids.push_back(a.id({x, y}));
+  }
+}
+
 }  // namespace
 
 int run_train_fx(const FxTrainOpts& o) {
   namespace fs = std::filesystem;
   // Refuse outputs that exist before spending any time (nothing of the user's is overwritten).
-  for (const std::string& out : {o.svg, o.save_checkpoint, o.vcd})
+  for (const std::string& out : {o.svg, o.save_checkpoint, o.vcd, o.rtl_vcd})
     if (!out.empty() && !o.force && fs::exists(out))
       throw SimError(fmt::format("{}: already exists; pass --force to overwrite it", out));
   FxConfig fc;
@@ -92,6 +111,24 @@ int run_train_fx(const FxTrainOpts& o) {
         throw SimError(
             fmt::format("{}: a fault at a cycle needs --engine cycle (the functional engine has no time)", o.faults));
     eng->set_faults(fs);
+  }
+  std::shared_ptr<Lockstep> rtl;
+  if (!o.rtl_cores.empty() || !o.rtl_routers.empty()) {
+    if (o.engine != "cycle") throw SimError("--rtl-cores/--rtl-routers need --engine cycle");
+    LockstepConfig lc;
+    parse_cores(o.rtl_cores, m.arch, "--rtl-cores", lc.cores, lc.all_cores);
+    parse_cores(o.rtl_routers, m.arch, "--rtl-routers", lc.routers, lc.all_routers);
+    lc.mutant = o.rtl_mutant;
+    if (!o.rtl_vcd.empty()) {
+      std::vector<int> id;
+      bool all = false;
+      parse_cores({o.vcd_core}, m.arch, "--vcd-core", id, all);
+      lc.vcd = o.rtl_vcd;
+      lc.vcd_core = id.at(0);
+    }
+    rtl = attach_lockstep(*eng, lc);
+  } else if (!o.rtl_vcd.empty() || o.rtl_mutant) {
+    throw SimError("--rtl-vcd/--rtl-mutant need --rtl-cores or --rtl-routers");
   }
 
   const bool human = !o.json;
@@ -244,6 +281,7 @@ int run_train_fx(const FxTrainOpts& o) {
       j["simulated_cycles"] = all.train_cycles + all.infer_cycles;
       j["us_per_train_sample_at_clock"] = cyc_train / a.clock_mhz;
     }
+    if (rtl) j["rtl_lockstep"] = json::parse(rtl->report_json());
     fmt::print("{}\n", j.dump());
     return 0;
   }
@@ -282,6 +320,15 @@ int run_train_fx(const FxTrainOpts& o) {
     row("  SRAM bits flipped / stuck", fmt::format("{} / {}", f.sram_bit_flips, f.stuck_bits));
     row("  waits ended by the bound", fmt::format("{}", f.timeouts));
     row("  predictions lost", fmt::format("{}", f.lost_outputs));
+  }
+  if (rtl) {
+    const json r = json::parse(rtl->report_json());
+    row("RTL lockstep", fmt::format("{} cores, {} routers on the Verilated RTL: 0 mismatches", r["rtl_cores"].get<int>(),
+                                    r["rtl_routers"].get<int>()));
+    row("  compared", fmt::format("{} phase cycle counts, {} payload words, {} weight words, {} router grants",
+                                  r["phases"].get<int64_t>(), r["payload_words"].get<int64_t>(),
+                                  r["weight_words"].get<int64_t>(), r["router_grants"].get<int64_t>()));
+    if (!o.rtl_vcd.empty()) row("wrote", o.rtl_vcd);
   }
   if (!o.svg.empty()) row("wrote", o.svg);
   if (!o.save_checkpoint.empty()) row("wrote", o.save_checkpoint);

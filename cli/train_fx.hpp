@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pcgrid::cli {
 
@@ -18,6 +19,10 @@ struct FxTrainOpts {
   std::string svg, vcd, save_checkpoint, load_checkpoint, faults;
   std::string vcd_core;  // "x,y"
   int64_t vcd_from = 0, vcd_to = 0;
+  // RTL lockstep (docs/rtl.md): cores / routers as "X,Y" or "all"
+  std::vector<std::string> rtl_cores, rtl_routers;
+  std::string rtl_vcd;
+  bool rtl_mutant = false;
 };
 
 // Throws pcgrid errors (SimError, MapError, DataError, ...) for bad input; returns the exit code.

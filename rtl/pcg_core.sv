@@ -92,7 +92,12 @@ module pcg_core #(
   endfunction
   // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits
   function automatic logic signed [15:0] round13(input logic signed [31:0] acc_in);
+`ifdef PCG_MUTATE_ROUNDING
+    // Deliberately wrong (the scoreboard test's mutant): the rounding bit 2^12 flipped to 0 (truncation).
+    round13 = sat16(40'(acc_in) >>> 13);
+`else
     round13 = sat16((40'(acc_in) + 40'sd4096) >>> 13);
+`endif
   endfunction
   function automatic logic signed [15:0] act_fwd(input logic [2:0] a, input logic signed [15:0] p);
     if (a == ACT_RELU) act_fwd = p > 16'sd0 ? p : 16'sd0;

@@ -15,6 +15,7 @@
 // phase. Idle cores have no process activity; time jumps from event to event. 1 cycle = 1 ns of SystemC
 // time.
 #include "pcgrid/engine.hpp"
+#include "pcgrid/lockstep.hpp"
 
 #include <fmt/format.h>
 #define SC_INCLUDE_DYNAMIC_PROCESSES
@@ -57,7 +58,24 @@ struct Flit {
   MsgPtr msg;
   bool head = false, tail = false;
   int dst_core = 0;
+  uint32_t data = 0;  // the flit's bits, filled only when RTL routers are in lockstep (flit_bits = 32)
 };
+
+// The bits of flit k of a message (RTL lockstep, flit_bits = 32): the head carries the destination
+// (x in bits 7:0, y in 15:8) and a tag of the message in 31:16; body flits carry two payload words each,
+// the lower word first.
+uint32_t flit_bits32(const Message& m, int64_t k, Coord dst) {
+  if (k == 0) {
+    const uint32_t tag = uint32_t(m.src + 1) * 2654435761u ^ uint32_t(m.kind) << 8 ^ uint32_t(m.step) ^ uint32_t(m.sample) * 40503u;
+    return uint32_t(dst.x & 0xff) | uint32_t(dst.y & 0xff) << 8 | (tag & 0xffff) << 16;
+  }
+  uint32_t d = 0;
+  for (int w = 0; w < 2; ++w) {
+    const size_t i = size_t(k - 1) * 2 + size_t(w);
+    if (i < m.payload.size()) d |= uint32_t(uint16_t(m.payload[i])) << (16 * w);
+  }
+  return d;
+}
 
 // Minimal VCD writer for one core and its router over a cycle window.
 class Vcd {
@@ -140,7 +158,9 @@ class Mesh : public sc_core::sc_module {
       fv_.fstats().lost_flits += msg->flits;
       return;
     }
-    for (int64_t k = 0; k < msg->flits; ++k) r.inject.push_back({msg, k == 0, k == msg->flits - 1, msg->dst_core});
+    const Coord dst = a_.at(msg->dst_core);
+    for (int64_t k = 0; k < msg->flits; ++k)
+      r.inject.push_back({msg, k == 0, k == msg->flits - 1, msg->dst_core, rtl_ ? flit_bits32(*msg, k, dst) : 0});
     r.load += msg->flits;
     in_flight_ += msg->flits;
     wake_.notify(sc_core::SC_ZERO_TIME);
@@ -172,6 +192,7 @@ class Mesh : public sc_core::sc_module {
     }
     wake_.notify(sc_core::SC_ZERO_TIME);
   }
+  void set_lockstep(Lockstep* l) { rtl_ = l; }
   void attach_vcd(Vcd* v, int core) {
     vcd_ = v;
     vcd_core_ = core;
@@ -189,7 +210,8 @@ class Mesh : public sc_core::sc_module {
     int credits[5] = {0, 0, 0, 0, 0};                  // free slots in the downstream input buffer
     int64_t load = 0;                                  // flits anywhere in this router
     int64_t forwarded = 0;
-    MsgPtr open[5];  // worm entered through this input, tail not yet
+    MsgPtr open[5];               // worm entered through this input, tail not yet
+    unsigned credit_pending = 0;  // RTL lockstep: credits returned since the last clock edge (bit per port)
   };
   // Is the neighbour through `port` gone (dead router or dead link)?
   bool port_dead(int id, int port) const {
@@ -240,12 +262,15 @@ class Mesh : public sc_core::sc_module {
     std::vector<Move> moves;
     for (int id = 0; id < n; ++id) {
       Router& r = routers_[size_t(id)];
-      if (r.load == 0 || dead_[size_t(id)]) continue;
+      const bool rtl = rtl_ && rtl_->router_on_rtl(id);  // the Verilated router is clocked every mesh cycle
+      if ((r.load == 0 && !rtl) || dead_[size_t(id)]) continue;
+      pushes_.clear();
       for (int p = 0; p < 5; ++p) {
         while (!r.arriving[p].empty() && r.arriving[p].front().first <= now) {
           Flit& f = r.arriving[p].front().second;
           if (f.head) r.open[p] = f.msg;
           if (f.tail) r.open[p].reset();
+          if (rtl) pushes_.push_back({p, f.data, f.head, f.tail});
           r.in[p].push_back(std::move(f));
           r.arriving[p].pop_front();
         }
@@ -263,10 +288,20 @@ class Mesh : public sc_core::sc_module {
           ++in_flight_;
         }
       }
-      if (!r.inject.empty() && int(r.in[kLocal].size()) < a_.buffer_depth) {
+      const bool offer = !r.inject.empty();
+      bool injected = false;
+      if (offer && int(r.in[kLocal].size()) < a_.buffer_depth) {
+        const Flit& f = r.inject.front();
+        if (rtl) pushes_.push_back({kLocal, f.data, f.head, f.tail});
         r.in[kLocal].push_back(std::move(r.inject.front()));
         r.inject.pop_front();
+        injected = true;
       }
+      if (rtl) {
+        rtl_->router_edge(id, pushes_, r.credit_pending, offer, injected, now);
+        r.credit_pending = 0;
+      }
+      const size_t first_move = moves.size();
       const Coord here = a_.at(id);
       int used_in = 0;                     // an input buffer sends at most one flit per cycle
       for (int out = 0; out < 6; ++out) {  // 0..4 ports, 5 = sink for flits without a route
@@ -288,6 +323,16 @@ class Mesh : public sc_core::sc_module {
         used_in |= 1 << pick;
         moves.push_back({id, pick, out});
       }
+      if (rtl) {  // the RTL's grants replace the model's (after the scoreboard compared them)
+        std::vector<RtlGrant> model;
+        for (size_t k = first_move; k < moves.size(); ++k) {
+          const Flit& f = r.in[moves[k].in].front();
+          model.push_back({moves[k].out, moves[k].in, f.data, f.head, f.tail});
+        }
+        const std::vector<RtlGrant> g = rtl_->router_grants(id, model, now);
+        moves.resize(first_move);
+        for (const RtlGrant& x : g) moves.push_back({id, x.in, x.out});
+      }
     }
     for (const Move& mv : moves) {
       Router& r = routers_[size_t(mv.r)];
@@ -297,7 +342,9 @@ class Mesh : public sc_core::sc_module {
       ++r.forwarded;
       if (mv.in != kLocal && !port_dead(mv.r, mv.in)) {  // a slot freed: credit back upstream (next cycle)
         const Coord up = step_coord(a_.at(mv.r), mv.in);
-        ++routers_[size_t(a_.id(up))].credits[opposite(mv.in)];
+        Router& u = routers_[size_t(a_.id(up))];
+        ++u.credits[opposite(mv.in)];
+        u.credit_pending |= 1u << opposite(mv.in);
       }
       r.lock[mv.out] = f.tail ? -1 : mv.in;
       if (f.head) r.rr[mv.out] = (mv.in + 1) % 5;
@@ -344,6 +391,8 @@ class Mesh : public sc_core::sc_module {
   std::function<void(const MsgPtr&)> deliver_;
   std::vector<Router> routers_;
   std::vector<char> dead_, link_dead_;
+  Lockstep* rtl_ = nullptr;
+  std::vector<RtlFlit> pushes_;
   int64_t in_flight_ = 0;
   sc_event wake_;
   Vcd* vcd_ = nullptr;
@@ -421,6 +470,12 @@ class Grid : public sc_core::sc_module {
   std::map<int64_t, std::vector<int16_t>> outputs;
   int64_t host_waiting_for = -1;  // sc_pause when this sample's output arrives
   Mesh& mesh() { return mesh_; }
+  void set_lockstep(std::shared_ptr<Lockstep> l) {
+    rtl_hold_ = std::move(l);
+    rtl_ = rtl_hold_.get();
+    mesh_.set_lockstep(rtl_);
+  }
+  Lockstep* lockstep() const { return rtl_; }
   Vcd* vcd = nullptr;
   int vcd_core = -1, vcd_busy = 0, vcd_phase = 0, vcd_sample = 0;
 
@@ -538,6 +593,7 @@ class Grid : public sc_core::sc_module {
     // Heap buffers live in the Grid, not on this thread's stack: a thread still waiting when the simulation
     // ends is never unwound, so its locals would never be freed.
     std::vector<int16_t>& zeros = zeros_[size_t(s)];
+    Lockstep* ls = rtl_ && rtl_->core_on_rtl(sp.core) ? rtl_ : nullptr;  // this core runs on the RTL
     for (int64_t sample = 0;; ++sample) {
       const bool train = wait_first(s, sample);
       if (fv_.gone(s) || core_dead_now_[size_t(sp.core)]) return;  // this core's slices stop for good
@@ -545,23 +601,31 @@ class Grid : public sc_core::sc_module {
       for (const Link& l : sp.pred_in) {
         MsgPtr msg = take(s, l.peer, MsgKind::Pred, sample, 0);
         zeros.assign(size_t(l.words), 0);
-        k.receive_pred(l, usable(msg) ? msg->payload.data() : zeros.data());
+        const int16_t* data = usable(msg) ? msg->payload.data() : zeros.data();
+        k.receive_pred(l, data);
+        if (ls) ls->pred_in(s, l, data, now());
       }
       int64_t before = c.macs;
-      const int64_t fc = k.forward(lanes, c);
+      int64_t fc = k.forward(lanes, c);
+      if (ls) fc = ls->forward(s, fc, now());
       st_.core_macs[size_t(sp.core)] += c.macs - before;
       if (!compute(sp, 1, sample, fc)) return;
       for (const Link& l : sp.pred_out) {
         if (l.peer != kHost && (fv_.gone(l.peer) || fv_.silent(l.peer, s))) continue;  // nobody to send to
         auto msg = make(l.peer == kHost ? MsgKind::Output : MsgKind::Pred, s, l.peer, sample, 0, train);
         k.pred_payload(l, msg->payload);
+        if (ls) ls->pred_out(s, l, msg->payload, now());
         if (l.peer == kHost && fv_.silent(kHost, s)) continue;
         send(msg);
       }
       if (!train) continue;
       if (sp.is_output) {
         MsgPtr t = take(s, kHost, MsgKind::Target, sample, 0);
-        if (usable(t) && !compute(sp, 2, sample, k.output_error(t->payload[0], lanes, c))) return;
+        if (usable(t)) {
+          int64_t oc = k.output_error(t->payload[0], lanes, c);
+          if (ls) oc = ls->output_error(s, t->payload[0], oc, now());
+          if (!compute(sp, 2, sample, oc)) return;
+        }
       }
       for (int t = 1; t <= steps_; ++t) {
         if (!sp.err_out.empty()) {
@@ -571,7 +635,9 @@ class Grid : public sc_core::sc_module {
           for (const Link& l : sp.err_out) {
             if (fv_.gone(l.peer) || fv_.silent(l.peer, s)) continue;
             auto msg = make(MsgKind::Err, s, l.peer, sample, t, train);
-            cycles += k.err_payload(l, lanes, c, msg->payload);
+            int64_t ec = k.err_payload(l, lanes, c, msg->payload);
+            if (ls) ec = ls->err_out(s, l, out.empty(), msg->payload, ec, now());
+            cycles += ec;
             out.push_back(msg);
           }
           st_.core_macs[size_t(sp.core)] += c.macs - before;
@@ -582,13 +648,18 @@ class Grid : public sc_core::sc_module {
           k.begin_step();
           for (const Link& l : sp.err_in) {
             MsgPtr msg = take(s, l.peer, MsgKind::Err, sample, t);
-            if (usable(msg)) k.receive_err(l, msg->payload.data());
+            if (!usable(msg)) continue;
+            k.receive_err(l, msg->payload.data());
+            if (ls) ls->err_in(s, l, msg->payload.data(), now());
           }
-          if (!compute(sp, 4, sample, k.relax(shift_v_, lanes, c))) return;
+          int64_t rc = k.relax(shift_v_, lanes, c);
+          if (ls) rc = ls->relax(s, rc, now());
+          if (!compute(sp, 4, sample, rc)) return;
         }
       }
       before = c.macs;
-      const int64_t cyc = k.update(shift_lr_, lanes, c);
+      int64_t cyc = k.update(shift_lr_, lanes, c);
+      if (ls) cyc = ls->update(s, cyc, now());
       st_.core_macs[size_t(sp.core)] += c.macs - before;
       if (cyc && !compute(sp, 5, sample, cyc)) return;
     }
@@ -610,6 +681,8 @@ class Grid : public sc_core::sc_module {
   std::vector<std::unique_ptr<sc_core::sc_mutex>> core_lock_;
   std::vector<char> core_dead_now_;
   int host_core_ = 0, out_slice_ = 0;
+  std::shared_ptr<Lockstep> rtl_hold_;
+  Lockstep* rtl_ = nullptr;
 };
 
 // ---- the engine ---------------------------------------------------------------------------------------
@@ -688,6 +761,12 @@ class Cycle final : public FxEngine, public FaultView {
     vcd_->header();
   }
   void finish_vcd() { vcd_.reset(); }
+  void set_lockstep(std::shared_ptr<Lockstep> l) {
+    if (train_index_ + infer_index_ > 0) throw SimError("the RTL must be attached before the first sample");
+    if (!faults_.faults.empty() || p_flip_ > 0 || p_corrupt_ > 0 || p_drop_ > 0)
+      throw SimError("RTL lockstep runs without faults (the RTL has no fault model yet); drop --faults");
+    grid_->set_lockstep(std::move(l));
+  }
   int64_t wait_bound() const { return grid_->bound(); }
 
  private:
@@ -741,6 +820,7 @@ class Cycle final : public FxEngine, public FaultView {
     grid_->host_waiting_for = s;
     if (!grid_->outputs.count(s) && sc_core::sc_pending_activity()) sc_core::sc_start();  // pauses at the output
     grid_->host_waiting_for = -1;
+    check_lockstep();
     auto it = grid_->outputs.find(s);
     if (it == grid_->outputs.end()) {
       if (!async_)
@@ -756,7 +836,12 @@ class Cycle final : public FxEngine, public FaultView {
     grid_->host_waiting_for = -1;
     // Runs until no event is left: every slice waits for a message that is not coming.
     if (sc_core::sc_pending_activity()) sc_core::sc_start();
+    check_lockstep();
     grid_->outputs.clear();
+  }
+  void check_lockstep() const {
+    if (grid_->lockstep() && grid_->lockstep()->failed())
+      throw SimError("RTL lockstep: " + grid_->lockstep()->divergence());
   }
   static int instances_;
   std::unique_ptr<Grid> grid_;
@@ -777,6 +862,11 @@ void enable_vcd(FxEngine& e, const std::string& path, Coord core, int64_t from, 
   auto* c = dynamic_cast<Cycle*>(&e);
   if (!c) throw SimError("--vcd needs --engine cycle");
   c->enable_vcd(path, core, from, to);
+}
+void set_lockstep(FxEngine& e, std::shared_ptr<Lockstep> l) {
+  auto* c = dynamic_cast<Cycle*>(&e);
+  if (!c) throw SimError("the RTL lockstep needs --engine cycle");
+  c->set_lockstep(std::move(l));
 }
 void finish_vcd(FxEngine& e) {
   if (auto* c = dynamic_cast<Cycle*>(&e)) c->finish_vcd();

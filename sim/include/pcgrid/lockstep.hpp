@@ -1,0 +1,82 @@
+// Lockstep of the Verilog RTL (rtl/pcg_core.sv, rtl/pcg_router.sv) with the SystemC grid
+// (docs/rtl.md). The cycle engine calls these hooks; the implementation (testbenches/lockstep.cpp) drives
+// Verilated models in place of the SystemC core and router models of the selected cores:
+//   core    every phase of a slice on an RTL core runs on the Verilated core; the SystemC kernel computes
+//           the same phase as the reference. The RTL's outgoing payloads and cycle count are what the grid
+//           uses; the scoreboard compares them (and, after each weight update, the slice's weight and bias
+//           words) with the kernel's and records the first divergence.
+//   router  each mesh cycle the Verilated router gets the flits and credits that enter it and its grants
+//           (which input goes to which output, with the flit's bits) are compared with the SystemC router's
+//           and then executed.
+// A divergence pauses the simulation; the engine throws SimError with its description.
+#pragma once
+
+#include "pcgrid/kernel.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pcgrid {
+
+class FxEngine;
+
+struct RtlFlit {
+  int port = 0;  // input port (0 local, 1 east, 2 west, 3 north, 4 south)
+  uint32_t data = 0;
+  bool head = false, tail = false;
+};
+struct RtlGrant {
+  int out = 0, in = 0;  // output port ← input port
+  uint32_t data = 0;
+  bool head = false, tail = false;
+};
+
+class Lockstep {
+ public:
+  virtual ~Lockstep() = default;
+  virtual bool core_on_rtl(int core) const = 0;
+  virtual bool router_on_rtl(int router) const = 0;
+  // Core hooks (slice s sits on an RTL core). `now` is the SystemC cycle; the phase hooks return the RTL's
+  // cycles for the phase after comparing them with `model_cycles`.
+  virtual void pred_in(int s, const Link& l, const int16_t* payload, int64_t now) = 0;
+  virtual int64_t forward(int s, int64_t model_cycles, int64_t now) = 0;
+  virtual void pred_out(int s, const Link& l, std::vector<int16_t>& payload, int64_t now) = 0;
+  virtual int64_t output_error(int s, int label, int64_t model_cycles, int64_t now) = 0;
+  virtual int64_t err_out(int s, const Link& l, bool first, std::vector<int16_t>& payload, int64_t model_cycles,
+                          int64_t now) = 0;
+  virtual void err_in(int s, const Link& l, const int16_t* payload, int64_t now) = 0;
+  virtual int64_t relax(int s, int64_t model_cycles, int64_t now) = 0;
+  virtual int64_t update(int s, int64_t model_cycles, int64_t now) = 0;
+  // Router hooks: the clock edge that starts cycle `now` (flits entering input buffers, credits returned by
+  // the downstream routers in the previous cycle), then this cycle's grants. `inject_pending`: the local
+  // network interface had a flit to offer this cycle; `injected`: the SystemC router took it.
+  virtual void router_edge(int id, const std::vector<RtlFlit>& pushes, unsigned credits, bool inject_pending,
+                           bool injected, int64_t now) = 0;
+  virtual std::vector<RtlGrant> router_grants(int id, const std::vector<RtlGrant>& model, int64_t now) = 0;
+
+  virtual bool failed() const = 0;
+  virtual std::string divergence() const = 0;
+  // A JSON object with what the scoreboard compared and the RTL's clock counts.
+  virtual std::string report_json() const = 0;
+};
+
+struct LockstepConfig {
+  std::vector<int> cores;    // core ids on RTL; empty = none
+  std::vector<int> routers;  // router ids on RTL
+  bool all_cores = false, all_routers = false;
+  bool mutant = false;  // the deliberately broken core (rounding bit flipped): the scoreboard must catch it
+  std::string vcd;      // VCD of the RTL models of `vcd_core` (core and router)
+  int vcd_core = -1;
+};
+
+// Attaches the RTL to a cycle engine before its first sample. Throws SimError naming the core/slice when a
+// selected core holds a slice the RTL does not implement, or the architecture differs from the Verilated
+// configuration. Defined by the pcgrid_lockstep library (testbenches/).
+std::shared_ptr<Lockstep> attach_lockstep(FxEngine& cycle_engine, const LockstepConfig& c);
+
+// Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
+void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
+
+}  // namespace pcgrid

@@ -1,0 +1,584 @@
+// Lockstep harness: Verilated pcg_core / pcg_router in place of the SystemC models (lockstep.hpp,
+// docs/rtl.md). One Verilated core per selected core (its slices share it, as they share the silicon)
+// and one Verilated router per selected router, all in one VerilatedContext.
+#include "pcgrid/lockstep.hpp"
+
+#include "pcgrid/engine.hpp"
+
+#include <Vpcg_core.h>
+#include <Vpcg_core_mut.h>
+#include <Vpcg_router.h>
+#include <fmt/format.h>
+#include <verilated.h>
+#include <verilated_vcd_c.h>
+
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include <systemc>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+namespace pcgrid {
+
+namespace {
+
+// The configuration the models were Verilated with (CMakeLists.txt: the default architecture).
+constexpr int kSramWords = PCGRID_RTL_SRAM_WORDS, kSlots = PCGRID_RTL_SLOTS, kXWords = 1024, kOWords = 1024, kCtx = 4;
+constexpr int kDepth = PCGRID_RTL_DEPTH, kFlitBits = 32;
+
+enum Op : uint8_t { kFwd = 0, kOutErr = 1, kErr = 2, kRelax = 3, kUpdate = 4, kSeed = 5 };
+enum Sel : uint8_t { kSelW = 0, kSelBias = 1, kSelX = 2, kSelEsum = 3, kSelVhat = 4, kSelOut = 5 };
+
+using Clock = std::chrono::steady_clock;
+
+// What the scoreboard needs from a core model, whichever variant was Verilated.
+class CoreIf {
+ public:
+  virtual ~CoreIf() = default;
+  struct Cmd {
+    Op op = kFwd;
+    int ctx = 0;
+    bool first = false;
+    int n = 0, m = 0, wbase = 0, sbase = 0, xbase = 0, obase = 0, lo = 0, hi = 0, act = 0, shift = 0, label = 0;
+    uint32_t seed = 0;
+  };
+  virtual int64_t run(const Cmd& c) = 0;  // returns the cycles busy was high
+  virtual void write(Sel sel, int addr, int16_t v) = 0;
+  virtual int16_t read(Sel sel, int addr) = 0;
+  virtual bool err_zero() = 0;
+  virtual void trace(VerilatedVcdC* t) = 0;
+  int64_t ticks = 0;
+  double seconds = 0;
+  VerilatedVcdC* vcd = nullptr;
+  uint64_t vtime = 0;
+  int64_t now = 0;  // SystemC cycle of the current hook (VCD time base)
+};
+
+template <class V>
+class Core final : public CoreIf {
+ public:
+  explicit Core(VerilatedContext* ctx) : v_(ctx, "core") {
+    v_.clk = 0;
+    v_.rst = 1;
+    tick();
+    tick();
+    v_.rst = 0;
+  }
+  int64_t run(const Cmd& c) override {
+    const auto t0 = Clock::now();
+    v_.cmd_valid = 1;
+    v_.cmd_op = c.op;
+    v_.cmd_ctx = uint8_t(c.ctx);
+    v_.cmd_first = c.first;
+    v_.cmd_n = uint16_t(c.n);
+    v_.cmd_m = uint16_t(c.m);
+    v_.cmd_wbase = uint16_t(c.wbase);
+    v_.cmd_sbase = uint16_t(c.sbase);
+    v_.cmd_xbase = uint16_t(c.xbase);
+    v_.cmd_obase = uint16_t(c.obase);
+    v_.cmd_lo = uint16_t(c.lo);
+    v_.cmd_hi = uint16_t(c.hi);
+    v_.cmd_act = uint8_t(c.act);
+    v_.cmd_shift = uint8_t(c.shift);
+    v_.cmd_label = uint16_t(c.label);
+    v_.cmd_seed = c.seed;
+    tick();  // the accepting edge
+    v_.cmd_valid = 0;
+    int64_t cycles = 0;
+    while (v_.busy) {
+      tick();
+      ++cycles;
+    }
+    seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    return cycles;
+  }
+  void write(Sel sel, int addr, int16_t val) override {
+    v_.mem_we = 1;
+    v_.mem_sel = sel;
+    v_.mem_addr = uint16_t(addr);
+    v_.mem_wdata = uint16_t(val);
+    tick();
+    v_.mem_we = 0;
+    if (sel == kSelEsum) tick();  // read-modify-write: the next cycle completes it
+  }
+  int16_t read(Sel sel, int addr) override {
+    v_.mem_re = 1;
+    v_.mem_sel = sel;
+    v_.mem_addr = uint16_t(addr);
+    tick();
+    v_.mem_re = 0;
+    return int16_t(v_.mem_rdata);
+  }
+  bool err_zero() override { return v_.err_zero; }
+  void trace(VerilatedVcdC* t) override {
+    v_.trace(t, 99);
+    vcd = t;
+  }
+
+ private:
+  void tick() {
+    v_.clk = 0;
+    v_.eval();
+    if (vcd) vcd->dump(vtime * 2);
+    v_.clk = 1;
+    v_.eval();
+    if (vcd) vcd->dump(vtime * 2 + 1);
+    vtime = std::max<uint64_t>(vtime + 1, uint64_t(now));
+    ++ticks;
+  }
+  V v_;
+};
+
+class Router {
+ public:
+  Router(VerilatedContext* ctx, int x, int y) : v_(ctx, "router") {
+    v_.my_x = uint8_t(x);
+    v_.my_y = uint8_t(y);
+    v_.rst = 1;
+    tick(0);
+    tick(0);
+    v_.rst = 0;
+  }
+  void edge(const std::vector<RtlFlit>& pushes, unsigned credits, int64_t now) {
+    const auto t0 = Clock::now();
+    v_.in_valid = 0;
+    v_.in_head = 0;
+    v_.in_tail = 0;
+    for (const RtlFlit& f : pushes) {
+      v_.in_valid |= uint8_t(1u << f.port);
+      v_.in_head |= uint8_t(unsigned(f.head) << f.port);
+      v_.in_tail |= uint8_t(unsigned(f.tail) << f.port);
+      v_.in_data[size_t(f.port)] = f.data;
+    }
+    v_.credit_in = uint8_t(credits & 0x1e);
+    tick(now);
+    v_.in_valid = 0;
+    v_.credit_in = 0;
+    v_.eval();
+    seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  bool local_ready() {
+    v_.eval();
+    return v_.local_ready;
+  }
+  std::vector<RtlGrant> grants() {
+    std::vector<RtlGrant> g;
+    for (int out = 0; out < 5; ++out)
+      if ((v_.out_valid >> out) & 1)
+        g.push_back({out, int((v_.out_from >> (3 * out)) & 7), v_.out_data[size_t(out)], bool((v_.out_head >> out) & 1),
+                     bool((v_.out_tail >> out) & 1)});
+    return g;
+  }
+  bool overflow() const { return v_.overflow; }
+  void trace(VerilatedVcdC* t) {
+    v_.trace(t, 99);
+    vcd = t;
+  }
+  int64_t ticks = 0;
+  double seconds = 0;
+  VerilatedVcdC* vcd = nullptr;
+
+ private:
+  void tick(int64_t now) {
+    v_.clk = 0;
+    v_.eval();
+    if (vcd) vcd->dump(uint64_t(now) * 2);
+    v_.clk = 1;
+    v_.eval();
+    if (vcd) vcd->dump(uint64_t(now) * 2 + 1);
+    ++ticks;
+  }
+  Vpcg_router v_;
+};
+
+const char* phase_name(Op op) {
+  switch (op) {
+    case kFwd: return "forward";
+    case kOutErr: return "output error";
+    case kErr: return "error back-projection";
+    case kRelax: return "relaxation";
+    case kUpdate: return "weight update";
+    default: return "seed";
+  }
+}
+
+class Harness final : public Lockstep {
+ public:
+  Harness(FxEngine& e, const LockstepConfig& c) : e_(e), m_(e.mapping()), plan_(e.plan()), cfg_(c) {
+    const Arch& a = m_.arch;
+    ctx_.debug(0);
+    if (!c.vcd.empty()) ctx_.traceEverOn(true);
+    // A smaller architecture runs on the larger RTL memories (timing does not depend on their size).
+    if (a.sram_words > kSramWords || a.neuron_slots > kSlots)
+      throw SimError(fmt::format(
+          "the Verilated core was built for sram_words {} and neuron_slots {}; this architecture has {} and {} "
+          "(reconfigure with -DPCGRID_RTL_SRAM_WORDS=... -DPCGRID_RTL_SLOTS=...)",
+          kSramWords, kSlots, a.sram_words, a.neuron_slots));
+    if (a.mac_lanes != 1)
+      throw SimError(fmt::format("the RTL core has one MAC lane (one SB_MAC16); this architecture has mac_lanes {}",
+                                 a.mac_lanes));
+    std::set<int> cores(c.cores.begin(), c.cores.end()), routers(c.routers.begin(), c.routers.end());
+    if (c.all_cores)
+      for (int k = 0; k < a.cores(); ++k) cores.insert(k);
+    if (c.all_routers)
+      for (int k = 0; k < a.cores(); ++k) routers.insert(k);
+    if (!routers.empty()) {
+      if (a.buffer_depth != kDepth || a.flit_bits != kFlitBits)
+        throw SimError(fmt::format(
+            "the Verilated router was built for buffer_depth {} and flit_bits {}; this architecture has {} and {} "
+            "(reconfigure with -DPCGRID_RTL_DEPTH=...; flit_bits must be 32)",
+            kDepth, kFlitBits, a.buffer_depth, a.flit_bits));
+      if (e.live_arch().dead_routers.size() + e.live_arch().dead_links.size() + e.live_arch().dead_cores.size() > 0 ||
+          m_.routing.kind != Routing::Kind::XY)
+        throw SimError("the RTL router implements XY routing on an intact mesh; this mapping routes by tables");
+      if (a.width > 255 || a.height > 255) throw SimError("the RTL router addresses at most 255x255 routers");
+    }
+    slice_.assign(plan_.slices.size(), {});
+    std::map<int, std::vector<int>> by_core;
+    for (const SlicePlan& sp : plan_.slices) by_core[sp.core].push_back(sp.id);
+    for (int core : cores) {
+      auto it = by_core.find(core);
+      if (it == by_core.end()) continue;  // an empty core: nothing to run
+      Alloc al;
+      const Coord cc = a.at(core);
+      for (int s : it->second) {
+        const SlicePlan& sp = plan_.slices[size_t(s)];
+        const Vertex& v = m_.graph.v(sp.vertex);
+        const std::string who = fmt::format("core ({},{}), vertex '{}' (slice {})", cc.x, cc.y, v.name, s);
+        if (v.op == OpKind::Input) continue;  // the host's values: nothing to compute
+        if (v.op != OpKind::Dense)
+          throw SimError(fmt::format("{}: the RTL core implements dense slices only, not '{}'; leave this core on "
+                                     "the SystemC model",
+                                     who, to_string(v.op)));
+        int act = 0;
+        switch (v.act) {
+          case Act::Identity: act = 0; break;
+          case Act::Relu: act = 1; break;
+          case Act::HardTanh: act = 3; break;
+          default:
+            throw SimError(fmt::format("{}: the RTL core implements identity, relu and hard_tanh, not '{}'", who,
+                                       to_string(v.act)));
+        }
+        if (sp.is_output && v.loss != Loss::Mse)
+          throw SimError(fmt::format("{}: the RTL core computes the MSE output error only (this output uses '{}')",
+                                     who, to_string(v.loss)));
+        Slice& sl = slice_[size_t(s)];
+        sl.on = true;
+        sl.core = core;
+        sl.ctx = al.ctx++;
+        sl.n = int(sp.e_hi - sp.e_lo);
+        sl.m = int(sp.fan_in);
+        sl.act = act;
+        sl.wbase = al.w;
+        sl.sbase = al.s;
+        sl.xbase = al.x;
+        al.w += sl.n * (sl.m + 1);
+        al.s += sl.n;
+        al.x += sl.m;
+        for (const Link& l : sp.err_out) {
+          sl.obase.push_back(al.o);
+          al.o += int(l.words);
+        }
+        if (al.ctx > kCtx || al.w > kSramWords || al.s > kSlots || al.x > kXWords || al.o > kOWords)
+          throw SimError(fmt::format(
+              "{}: the core's slices need {} contexts, {} weight words, {} slots, {} x-buffer and {} out-buffer "
+              "words; the RTL core has {}, {}, {}, {} and {}",
+              who, al.ctx, al.w, al.s, al.x, al.o, kCtx, kSramWords, kSlots, kXWords, kOWords));
+      }
+      if (al.ctx == 0) continue;
+      core_[core] = c.mutant ? std::unique_ptr<CoreIf>(new Core<Vpcg_core_mut>(&ctx_))
+                             : std::unique_ptr<CoreIf>(new Core<Vpcg_core>(&ctx_));
+    }
+    for (int id : routers) {
+      const Coord rc = a.at(id);
+      router_[id] = std::make_unique<Router>(&ctx_, rc.x, rc.y);
+    }
+    // Configuration from the host: weights, biases and the generators' seeds.
+    for (size_t s = 0; s < slice_.size(); ++s) {
+      const Slice& sl = slice_[s];
+      if (!sl.on) continue;
+      CoreIf& core = *core_[sl.core];
+      const SliceKernel& k = e.kernels()[s];
+      for (int r = 0; r < sl.n; ++r) {
+        for (int j = 0; j < sl.m; ++j) core.write(kSelW, sl.wbase + r * (sl.m + 1) + j, k.weights()[size_t(r * sl.m + j)]);
+        core.write(kSelBias, sl.sbase + r, k.biases()[size_t(r)]);
+      }
+      CoreIf::Cmd cmd;
+      cmd.op = kSeed;
+      cmd.ctx = sl.ctx;
+      cmd.seed = k.rng_state();
+      core.run(cmd);
+    }
+    // VCD: the core's trace in `vcd` (time = its own clock ticks, placed at the SystemC cycle each phase
+    // starts), the router's in `vcd` with ".router.vcd" (time = mesh cycles).
+    if (!c.vcd.empty()) {
+      if (!core_.count(c.vcd_core) && !router_.count(c.vcd_core))
+        throw SimError(fmt::format("--rtl-vcd: {} runs no RTL model", where(c.vcd_core)));
+      auto open = [](const std::string&) { return std::make_unique<VerilatedVcdC>(); };
+      if (core_.count(c.vcd_core)) {
+        vcd_core_ = open(c.vcd);
+        core_[c.vcd_core]->trace(vcd_core_.get());
+        vcd_core_->open(c.vcd.c_str());
+        if (!vcd_core_->isOpen()) throw SimError(fmt::format("{}: cannot write the RTL VCD file", c.vcd));
+      }
+      if (router_.count(c.vcd_core)) {
+        const std::string rp = c.vcd + ".router.vcd";
+        vcd_router_ = open(rp);
+        router_[c.vcd_core]->trace(vcd_router_.get());
+        vcd_router_->open(rp.c_str());
+        if (!vcd_router_->isOpen()) throw SimError(fmt::format("{}: cannot write the RTL VCD file", rp));
+      }
+    }
+  }
+  ~Harness() override {
+    if (vcd_core_) vcd_core_->close();
+    if (vcd_router_) vcd_router_->close();
+#if VM_COVERAGE
+    if (const char* f = std::getenv("PCGRID_RTL_COVERAGE")) ctx_.coveragep()->write(f);
+#endif
+  }
+
+  bool core_on_rtl(int core) const override { return core_.count(core) > 0; }
+  bool router_on_rtl(int id) const override { return router_.count(id) > 0; }
+
+  void pred_in(int s, const Link& l, const int16_t* p, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return;
+    CoreIf& c = core(*sl, now);
+    const SlicePlan& sp = plan_.slices[size_t(s)];
+    for (const Part& pt : l.parts)
+      for (int64_t j = pt.lo; j < pt.hi; ++j) c.write(kSelX, sl->xbase + int(j - sp.need_lo[size_t(pt.slot)]), *p++);
+  }
+  int64_t forward(int s, int64_t mc, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return mc;
+    CoreIf::Cmd c = cmd(*sl, kFwd);
+    return phase(s, c, mc, now);
+  }
+  void pred_out(int s, const Link& l, std::vector<int16_t>& payload, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return;
+    CoreIf& c = core(*sl, now);
+    const SlicePlan& sp = plan_.slices[size_t(s)];
+    std::vector<int16_t> rtl;
+    for (const Part& pt : l.parts)
+      for (int64_t e = pt.lo; e < pt.hi; ++e) rtl.push_back(c.read(kSelVhat, sl->sbase + int(e - sp.e_lo)));
+    compare_payload(s, "PRED", l.peer, rtl, payload, now);
+    payload = rtl;
+  }
+  int64_t output_error(int s, int label, int64_t mc, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return mc;
+    CoreIf::Cmd c = cmd(*sl, kOutErr);
+    c.label = label;
+    return phase(s, c, mc, now);
+  }
+  int64_t err_out(int s, const Link& l, bool first, std::vector<int16_t>& payload, int64_t mc, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return mc;
+    const SlicePlan& sp = plan_.slices[size_t(s)];
+    const size_t li = size_t(&l - sp.err_out.data());
+    CoreIf::Cmd c = cmd(*sl, kErr);
+    c.first = first;
+    c.lo = int(l.parts.at(0).lo);
+    c.hi = int(l.parts.at(0).hi);
+    c.obase = sl->obase.at(li);
+    const int64_t cyc = phase(s, c, mc, now);
+    CoreIf& co = core(*sl, now);
+    std::vector<int16_t> rtl(payload.size(), 0);
+    if (!co.err_zero())
+      for (size_t k = 0; k < rtl.size(); ++k) rtl[k] = co.read(kSelOut, c.obase + int(k));
+    compare_payload(s, "ERR", l.peer, rtl, payload, now + cyc);
+    payload = rtl;
+    return cyc;
+  }
+  void err_in(int s, const Link& l, const int16_t* p, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return;
+    CoreIf& c = core(*sl, now);
+    const SlicePlan& sp = plan_.slices[size_t(s)];
+    for (const Part& pt : l.parts)
+      for (int64_t e = pt.lo; e < pt.hi; ++e) c.write(kSelEsum, sl->sbase + int(e - sp.e_lo), *p++);
+  }
+  int64_t relax(int s, int64_t mc, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return mc;
+    CoreIf::Cmd c = cmd(*sl, kRelax);
+    c.shift = e_.config().shift_v;
+    return phase(s, c, mc, now);
+  }
+  int64_t update(int s, int64_t mc, int64_t now) override {
+    Slice* sl = on(s);
+    if (!sl) return mc;
+    CoreIf::Cmd c = cmd(*sl, kUpdate);
+    c.shift = e_.config().shift_lr;
+    const int64_t cyc = phase(s, c, mc, now);
+    // Scoreboard: the slice's whole weight memory after the update.
+    CoreIf& co = core(*sl, now);
+    const SliceKernel& k = e_.kernels()[size_t(s)];
+    for (int r = 0; r < sl->n && !failed_; ++r) {
+      for (int j = 0; j < sl->m; ++j) {
+        const int addr = sl->wbase + r * (sl->m + 1) + j;
+        const int16_t got = co.read(kSelW, addr), want = k.weights()[size_t(r * sl->m + j)];
+        ++weight_words_;
+        if (got != want) {
+          diverge(fmt::format("{} slice {}: weight W[{}][{}] at SRAM word {} after the update ending at cycle {}: "
+                              "RTL {} vs SystemC {}",
+                              where(sl->core), s, r, j, addr, now + cyc, got, want));
+          break;
+        }
+      }
+      const int16_t got = co.read(kSelBias, sl->sbase + r), want = k.biases()[size_t(r)];
+      ++weight_words_;
+      if (!failed_ && got != want)
+        diverge(fmt::format("{} slice {}: bias b[{}] at slot {} after the update ending at cycle {}: RTL {} vs "
+                            "SystemC {}",
+                            where(sl->core), s, r, sl->sbase + r, now + cyc, got, want));
+    }
+    return cyc;
+  }
+
+  void router_edge(int id, const std::vector<RtlFlit>& pushes, unsigned credits, bool offer, bool injected,
+                   int64_t now) override {
+    Router& r = *router_.at(id);
+    if (offer && r.local_ready() != injected)
+      diverge(fmt::format("router {} cycle {}: local port ready {} but the SystemC router {} the core's flit",
+                          where(id), now, r.local_ready() ? 1 : 0, injected ? "took" : "refused"));
+    r.edge(pushes, credits, now);
+    flits_in_ += int64_t(pushes.size());
+    if (r.overflow()) diverge(fmt::format("router {} cycle {}: an input buffer overflowed", where(id), now));
+  }
+  std::vector<RtlGrant> router_grants(int id, const std::vector<RtlGrant>& model, int64_t now) override {
+    std::vector<RtlGrant> g = router_.at(id)->grants();
+    flits_out_ += int64_t(model.size());
+    if (failed_) return g;
+    for (size_t k = 0; k < std::max(g.size(), model.size()); ++k) {
+      auto show = [](const std::vector<RtlGrant>& v, size_t i) {
+        if (i >= v.size()) return std::string("nothing");
+        const RtlGrant& x = v[i];
+        return fmt::format("out {} <- in {} flit 0x{:08x}{}{}", x.out, x.in, x.data, x.head ? " head" : "",
+                           x.tail ? " tail" : "");
+      };
+      const bool same = k < g.size() && k < model.size() && g[k].out == model[k].out && g[k].in == model[k].in &&
+                        g[k].data == model[k].data && g[k].head == model[k].head && g[k].tail == model[k].tail;
+      if (!same) {
+        diverge(fmt::format("router {} cycle {}: grant {}: RTL {} vs SystemC {}", where(id), now, k, show(g, k),
+                            show(model, k)));
+        break;
+      }
+    }
+    return g;
+  }
+
+  bool failed() const override { return failed_; }
+  std::string divergence() const override { return first_; }
+  std::string report_json() const override {
+    int64_t core_ticks = 0, router_ticks = 0;
+    double core_s = 0, router_s = 0;
+    for (const auto& [id, c] : core_) {
+      core_ticks += c->ticks;
+      core_s += c->seconds;
+    }
+    for (const auto& [id, r] : router_) {
+      router_ticks += r->ticks;
+      router_s += r->seconds;
+    }
+    return fmt::format(
+        "{{\"rtl_cores\":{},\"rtl_routers\":{},\"phases\":{},\"cycle_mismatches\":{},\"payload_words\":{},"
+        "\"weight_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
+        "\"core_clock_ticks\":{},\"core_eval_s\":{:.3f},\"router_clock_ticks\":{},\"router_eval_s\":{:.3f},"
+        "\"mutant\":{}}}",
+        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, flits_in_,
+        flits_out_, failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s, cfg_.mutant ? "true" : "false");
+  }
+
+ private:
+  struct Slice {
+    bool on = false;
+    int core = 0, ctx = 0, n = 0, m = 0, act = 0, wbase = 0, sbase = 0, xbase = 0;
+    std::vector<int> obase;
+  };
+  struct Alloc {
+    int ctx = 0, w = 0, s = 0, x = 0, o = 0;
+  };
+  Slice* on(int s) { return slice_[size_t(s)].on ? &slice_[size_t(s)] : nullptr; }
+  CoreIf& core(const Slice& sl, int64_t now) {
+    CoreIf& c = *core_.at(sl.core);
+    c.now = now;
+    return c;
+  }
+  CoreIf::Cmd cmd(const Slice& sl, Op op) const {
+    CoreIf::Cmd c;
+    c.op = op;
+    c.ctx = sl.ctx;
+    c.n = sl.n;
+    c.m = sl.m;
+    c.wbase = sl.wbase;
+    c.sbase = sl.sbase;
+    c.xbase = sl.xbase;
+    c.act = sl.act;
+    return c;
+  }
+  int64_t phase(int s, const CoreIf::Cmd& c, int64_t mc, int64_t now) {
+    const Slice& sl = slice_[size_t(s)];
+    const int64_t cyc = core(sl, now).run(c);
+    ++phases_;
+    if (cyc != mc) {
+      ++cycle_mismatches_;
+      diverge(fmt::format("{} slice {}: {} starting at cycle {} took {} cycles on the RTL, {} in the SystemC model",
+                          where(sl.core), s, phase_name(c.op), now, cyc, mc));
+    }
+    return cyc;
+  }
+  void compare_payload(int s, const char* kind, int peer, const std::vector<int16_t>& rtl,
+                       const std::vector<int16_t>& model, int64_t cycle) {
+    payload_words_ += int64_t(model.size());
+    if (failed_) return;
+    for (size_t k = 0; k < std::max(rtl.size(), model.size()); ++k) {
+      const int a = k < rtl.size() ? rtl[k] : 0, b = k < model.size() ? model[k] : 0;
+      if (k >= rtl.size() || k >= model.size() || a != b) {
+        const std::string to = peer == kHost ? std::string("the host") : fmt::format("slice {}", peer);
+        diverge(fmt::format("{} slice {}: {} message to {} leaving at cycle {}: payload word {} (flit {}, bits "
+                            "{}..{}): RTL {} vs SystemC {}",
+                            where(slice_[size_t(s)].core), s, kind, to, cycle, k, 1 + k * 16 / size_t(m_.arch.flit_bits),
+                            (k * 16) % size_t(m_.arch.flit_bits) + 15, (k * 16) % size_t(m_.arch.flit_bits), a, b));
+        return;
+      }
+    }
+  }
+  std::string where(int core) const {
+    const Coord c = m_.arch.at(core);
+    return fmt::format("core ({},{})", c.x, c.y);
+  }
+  void diverge(const std::string& what) {
+    if (failed_) return;
+    failed_ = true;
+    first_ = "first divergence: " + what;
+    sc_core::sc_pause();
+  }
+
+  FxEngine& e_;
+  const Mapping& m_;
+  const Plan& plan_;
+  LockstepConfig cfg_;
+  VerilatedContext ctx_;
+  std::map<int, std::unique_ptr<CoreIf>> core_;
+  std::map<int, std::unique_ptr<Router>> router_;
+  std::vector<Slice> slice_;
+  std::unique_ptr<VerilatedVcdC> vcd_core_, vcd_router_;
+  bool failed_ = false;
+  std::string first_;
+  int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, flits_in_ = 0, flits_out_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<Lockstep> attach_lockstep(FxEngine& e, const LockstepConfig& c) {
+  auto h = std::make_shared<Harness>(e, c);
+  set_lockstep(e, h);
+  return h;
+}
+
+}  // namespace pcgrid
