@@ -9,6 +9,7 @@
 
 #include "pcgrid/dataset.hpp"
 #include "pcgrid/engine.hpp"
+#include "pcgrid/lockstep.hpp"
 #include "pcgrid/mapping.hpp"
 #include "pcgrid/train.hpp"
 
@@ -31,6 +32,8 @@ namespace {
 
 struct Run {
   double train_s = 0, infer_s = 0;
+  int64_t rtl_core_ticks = 0, rtl_router_ticks = 0, rtl_phases = 0, rtl_mismatches = 0;
+  double rtl_core_s = 0, rtl_router_s = 0;
   int64_t train_cycles = 0, infer_cycles = 0, macs = 0, train_samples = 0, infer_samples = 0;
   int cores_used = 0;
   double util = 0;
@@ -38,7 +41,13 @@ struct Run {
 
 Run run_engine(const std::string& kind, const Mapping& m, const ImageSet& tr, int64_t ntrain, int64_t ninfer) {
   FxConfig c;
-  auto e = kind == "cycle" ? make_cycle_engine(m, c) : make_functional_engine(m, c);
+  auto e = kind == "cycle" || kind == "rtl" ? make_cycle_engine(m, c) : make_functional_engine(m, c);
+  std::shared_ptr<Lockstep> rtl;
+  if (kind == "rtl") {
+    LockstepConfig lc;
+    lc.all_cores = lc.all_routers = true;
+    rtl = attach_lockstep(*e, lc);
+  }
   Run r;
   const int64_t px = tr.pixels();
   auto t0 = std::chrono::steady_clock::now();
@@ -60,6 +69,15 @@ Run run_engine(const std::string& kind, const Mapping& m, const ImageSet& tr, in
   r.infer_samples = e->stats().infer_samples;
   const double ideal = double(r.macs) / double(m.arch.mac_lanes * r.cores_used);
   r.util = r.train_cycles ? ideal / double(r.train_cycles) : 0.0;
+  if (rtl) {
+    const json j = json::parse(rtl->report_json());
+    r.rtl_core_ticks = j["core_clock_ticks"];
+    r.rtl_router_ticks = j["router_clock_ticks"];
+    r.rtl_core_s = j["core_eval_s"];
+    r.rtl_router_s = j["router_eval_s"];
+    r.rtl_phases = j["phases"];
+    r.rtl_mismatches = j["mismatches"];
+  }
   return r;
 }
 
@@ -98,7 +116,7 @@ Mapping map_on(const std::string& model, int w, int h) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pcgrid simulator benchmarks (docs/benchmarks-sim.md)"};
-  app.require_subcommand(1, 3);
+  app.require_subcommand(1, 4);
   std::string data = kFashionMnistDir;
   int64_t samples = 300, infer = 100;
   int repeats = 3;
@@ -116,7 +134,49 @@ int main(int argc, char** argv) {
   auto* ac = app.add_subcommand(
       "accuracy", "functional engine vs the double PC reference, same algorithm, seed and sample order, full data");
   ac->add_option("--epochs", epochs, "Epochs over the whole training set")->capture_default_str();
+  int64_t rtl_samples = 20;
+  auto* rt = app.add_subcommand(
+      "rtl", "RTL lockstep: simulated cycles per second with the Verilated cores and routers vs SystemC alone");
+  rt->add_option("--model", model, "Model file")->capture_default_str();
+  rt->add_option("--rtl-samples", rtl_samples, "Training samples per run")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+
+  if (*rt) {
+    // Same mapping, data and samples: the SystemC grid alone, then every core the RTL implements and every
+    // router on the Verilated RTL (scoreboard on). Medians over the repeats.
+    const ImageSet few = load_fashion_mnist(data, "train", rtl_samples);
+    const Mapping m = map_on(model, 8, 8);
+    std::vector<double> sc_cps, ls_cps, core_tps, router_tps, ratio;
+    Run a, b;
+    for (int k = 0; k < repeats; ++k) {
+      a = in_child("cycle", m, few, rtl_samples, 0);
+      b = in_child("rtl", m, few, rtl_samples, 0);
+      if (b.train_cycles != a.train_cycles || b.rtl_mismatches != 0)
+        throw std::runtime_error("the lockstep run diverged from the SystemC run");
+      sc_cps.push_back(double(a.train_cycles) / a.train_s);
+      ls_cps.push_back(double(b.train_cycles) / b.train_s);
+      core_tps.push_back(double(b.rtl_core_ticks) / b.rtl_core_s);
+      router_tps.push_back(double(b.rtl_router_ticks) / b.rtl_router_s);
+      ratio.push_back(b.train_s / a.train_s);
+    }
+    json j;
+    j["bench"] = "rtl_lockstep_speed";
+    j["model"] = m.graph.name;
+    j["train_samples"] = rtl_samples;
+    j["repeats"] = repeats;
+    j["simulated_cycles"] = a.train_cycles;
+    j["systemc_cycles_per_s"] = bench::median(sc_cps);
+    j["lockstep_cycles_per_s"] = bench::median(ls_cps);
+    j["lockstep_over_systemc_time"] = bench::median(ratio);
+    j["verilated_core_ticks_per_s"] = bench::median(core_tps);
+    j["verilated_router_ticks_per_s"] = bench::median(router_tps);
+    j["rtl_core_ticks"] = b.rtl_core_ticks;
+    j["rtl_router_ticks"] = b.rtl_router_ticks;
+    j["rtl_phases_compared"] = b.rtl_phases;
+    j["mismatches"] = b.rtl_mismatches;
+    fmt::print("{}\n", j.dump());
+    if (!*sp && !*sc && !*ac) return 0;
+  }
 
   if (*ac) {
     // Both engines: fixed prediction, η_v = 1, T = the plan's default, per-sample SGD at 2^-7, constant

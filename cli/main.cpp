@@ -2,6 +2,7 @@
 #include "damage.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "synth.hpp"
 #include "train_fx.hpp"
 
 #include "pcgrid/arch.hpp"
@@ -264,6 +265,13 @@ int main(int argc, char** argv) {
   std::string vcd_cycles = "0:10000";
   tr->add_option("--vcd-cycles", vcd_cycles, "cycle: the traced window FROM:TO in simulated cycles")
       ->capture_default_str();
+  tr->add_option("--rtl-cores", fo.rtl_cores,
+                 "cycle: run these cores (X,Y, repeatable, or 'all') on the Verilated RTL in lockstep (docs/rtl.md)");
+  tr->add_option("--rtl-routers", fo.rtl_routers, "cycle: run these routers (X,Y or 'all') on the Verilated RTL");
+  tr->add_option("--rtl-vcd", fo.rtl_vcd,
+                 "cycle: VCD of the RTL core (and FILE.router.vcd) of --vcd-core over --vcd-cycles");
+  tr->add_flag("--rtl-mutant", fo.rtl_mutant,
+               "cycle: use the deliberately broken core (rounding bit flipped) to see the scoreboard catch it");
   tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
 
   MapOpts mo;
@@ -333,6 +341,30 @@ int main(int argc, char** argv) {
   dm->add_flag("--json", dmo.json, "Print one JSON object instead of the table");
   dm->add_flag("--force", dmo.force, "Overwrite existing output files");
 
+  cli::SynthOpts so;
+  auto* sy = app.add_subcommand(
+      "synth",
+      "Synthesise one grid tile (rtl/pcg_top.sv: a pcg_core and a pcg_router) for an iCE40 with Yosys, "
+      "nextpnr-ice40 and icepack; report LCs, FFs, DSPs, SPRAM, BRAM and Fmax (docs/synthesis.md)");
+  sy->add_option("--target", so.target,
+                 "up5k = iCE40UP5K sg48 (SB_MAC16 DSPs, SPRAM); hx8k = iCE40HX8K ct256 (no DSP or SPRAM: "
+                 "multipliers in logic, core SRAM shrunk to 4096 words of BRAM)")
+      ->check(CLI::IsMember({"up5k", "hx8k"}))
+      ->capture_default_str();
+  sy->add_option("--seeds", so.seeds, "Place and route with nextpnr --seed 1..N; Fmax is the median over seeds")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  sy->add_option("--freq", so.freq, "Target clock in MHz")->check(CLI::Range(1.0, 1000.0))->capture_default_str();
+  sy->add_option("--rtl", so.rtl,
+                 "RTL directory with pcg_top.sv, pcg_core.sv, pcg_router.sv and synth/ice40.ys.in (default: the "
+                 "source tree's rtl/)");
+  sy->add_option("--out", so.out,
+                 "Work directory for the netlist, logs, reports, bitstream and synth.json (default: ./synth-TARGET)");
+  sy->add_option("--pcf", so.pcf, "Pin constraints for nextpnr (default: none, nextpnr places the I/O)");
+  sy->add_option("--param", so.params, "Override a pcg_top parameter, NAME=VALUE (repeatable), e.g. MY_X=3");
+  sy->add_flag("--json", so.json, "Print one JSON line instead of the table");
+  sy->add_flag("--force", so.force, "Write into an existing non-empty --out directory");
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;
@@ -356,6 +388,7 @@ int main(int argc, char** argv) {
     if (*ins) return run_inspect(io);
     if (*mp) return run_map(mo);
     if (*dm) return cli::run_damage(dmo);
+    if (*sy) return cli::run_synth(so);
     if (*tr && (to.engine == "functional" || to.engine == "cycle")) {
       // Options of the double engines that the fixed-point chip does not have, or has with other defaults.
       auto given = [&](const char* name) { return tr->get_option(name)->count() > 0; };
@@ -395,7 +428,8 @@ int main(int argc, char** argv) {
       return cli::run_train_fx(fo);
     }
     if (*tr) {
-      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults"})
+      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults",
+                            "--rtl-cores", "--rtl-routers", "--rtl-vcd", "--rtl-mutant"})
         if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
       return run_train(to);
     }
@@ -412,6 +446,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
   } catch (const DataError& e) {
+    fmt::print(stderr, "pcgrid: error: {}\n", e.what());
+    return 2;
+  } catch (const cli::SynthError& e) {
     fmt::print(stderr, "pcgrid: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {

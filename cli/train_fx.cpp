@@ -125,6 +125,8 @@ int run_train_fx(const FxTrainOpts& o) {
       parse_cores({o.vcd_core}, m.arch, "--vcd-core", id, all);
       lc.vcd = o.rtl_vcd;
       lc.vcd_core = id.at(0);
+      lc.vcd_from = o.vcd_from;
+      lc.vcd_to = o.vcd_to;
     }
     rtl = attach_lockstep(*eng, lc);
   } else if (!o.rtl_vcd.empty() || o.rtl_mutant) {
@@ -323,11 +325,12 @@ int run_train_fx(const FxTrainOpts& o) {
   }
   if (rtl) {
     const json r = json::parse(rtl->report_json());
-    row("RTL lockstep", fmt::format("{} cores, {} routers on the Verilated RTL: 0 mismatches", r["rtl_cores"].get<int>(),
-                                    r["rtl_routers"].get<int>()));
+    row("RTL lockstep", fmt::format("{} cores, {} routers on the Verilated RTL: 0 mismatches",
+                                    r["rtl_cores"].get<int>(), r["rtl_routers"].get<int>()));
     row("  compared", fmt::format("{} phase cycle counts, {} payload words, {} weight words, {} router grants",
                                   r["phases"].get<int64_t>(), r["payload_words"].get<int64_t>(),
                                   r["weight_words"].get<int64_t>(), r["router_grants"].get<int64_t>()));
+    for (const auto& k : r["kept_on_systemc"]) row("  kept on the SystemC model", k.get<std::string>());
     if (!o.rtl_vcd.empty()) row("wrote", o.rtl_vcd);
   }
   if (!o.svg.empty()) row("wrote", o.svg);

@@ -15,6 +15,8 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   # the CLI tests and scripts/run.sh read pcgrid's JSON output with python3
   python3
+  # FPGA flow of `pcgrid synth` (docs/synthesis.md): synthesis, place and route, bitstream; RTL simulation
+  yosys nextpnr-ice40 fpga-icestorm iverilog
   # data: Fashion-MNIST in IDX format under /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
 )

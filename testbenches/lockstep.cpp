@@ -49,11 +49,12 @@ class CoreIf {
   virtual int16_t read(Sel sel, int addr) = 0;
   virtual bool err_zero() = 0;
   virtual void trace(VerilatedVcdC* t) = 0;
-  int64_t ticks = 0;
+  int64_t ticks = 0, phase_ticks = 0;  // all clock ticks; those of commands (timed in `seconds`)
   double seconds = 0;
   VerilatedVcdC* vcd = nullptr;
   uint64_t vtime = 0;
   int64_t now = 0;  // SystemC cycle of the current hook (VCD time base)
+  int64_t vcd_from = 0, vcd_to = INT64_MAX;
 };
 
 template <class V>
@@ -92,6 +93,7 @@ class Core final : public CoreIf {
       ++cycles;
     }
     seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    phase_ticks += cycles + 1;
     return cycles;
   }
   void write(Sel sel, int addr, int16_t val) override {
@@ -121,10 +123,11 @@ class Core final : public CoreIf {
   void tick() {
     v_.clk = 0;
     v_.eval();
-    if (vcd) vcd->dump(vtime * 2);
+    const bool dump = vcd && now >= vcd_from && now < vcd_to;
+    if (dump) vcd->dump(vtime * 2);
     v_.clk = 1;
     v_.eval();
-    if (vcd) vcd->dump(vtime * 2 + 1);
+    if (dump) vcd->dump(vtime * 2 + 1);
     vtime = std::max<uint64_t>(vtime + 1, uint64_t(now));
     ++ticks;
   }
@@ -179,15 +182,17 @@ class Router {
   int64_t ticks = 0;
   double seconds = 0;
   VerilatedVcdC* vcd = nullptr;
+  int64_t vcd_from = 0, vcd_to = INT64_MAX;
 
  private:
   void tick(int64_t now) {
     v_.clk = 0;
     v_.eval();
-    if (vcd) vcd->dump(uint64_t(now) * 2);
+    const bool dump = vcd && now >= vcd_from && now < vcd_to;
+    if (dump) vcd->dump(uint64_t(now) * 2);
     v_.clk = 1;
     v_.eval();
-    if (vcd) vcd->dump(uint64_t(now) * 2 + 1);
+    if (dump) vcd->dump(uint64_t(now) * 2 + 1);
     ++ticks;
   }
   Vpcg_router v_;
@@ -217,8 +222,8 @@ class Harness final : public Lockstep {
           "(reconfigure with -DPCGRID_RTL_SRAM_WORDS=... -DPCGRID_RTL_SLOTS=...)",
           kSramWords, kSlots, a.sram_words, a.neuron_slots));
     if (a.mac_lanes != 1)
-      throw SimError(fmt::format("the RTL core has one MAC lane (one SB_MAC16); this architecture has mac_lanes {}",
-                                 a.mac_lanes));
+      throw SimError(
+          fmt::format("the RTL core has one MAC lane (one SB_MAC16); this architecture has mac_lanes {}", a.mac_lanes));
     std::set<int> cores(c.cores.begin(), c.cores.end()), routers(c.routers.begin(), c.routers.end());
     if (c.all_cores)
       for (int k = 0; k < a.cores(); ++k) cores.insert(k);
@@ -238,56 +243,19 @@ class Harness final : public Lockstep {
     slice_.assign(plan_.slices.size(), {});
     std::map<int, std::vector<int>> by_core;
     for (const SlicePlan& sp : plan_.slices) by_core[sp.core].push_back(sp.id);
+    std::set<int> named(c.cores.begin(), c.cores.end());
     for (int core : cores) {
       auto it = by_core.find(core);
       if (it == by_core.end()) continue;  // an empty core: nothing to run
-      Alloc al;
-      const Coord cc = a.at(core);
-      for (int s : it->second) {
-        const SlicePlan& sp = plan_.slices[size_t(s)];
-        const Vertex& v = m_.graph.v(sp.vertex);
-        const std::string who = fmt::format("core ({},{}), vertex '{}' (slice {})", cc.x, cc.y, v.name, s);
-        if (v.op == OpKind::Input) continue;  // the host's values: nothing to compute
-        if (v.op != OpKind::Dense)
-          throw SimError(fmt::format("{}: the RTL core implements dense slices only, not '{}'; leave this core on "
-                                     "the SystemC model",
-                                     who, to_string(v.op)));
-        int act = 0;
-        switch (v.act) {
-          case Act::Identity: act = 0; break;
-          case Act::Relu: act = 1; break;
-          case Act::HardTanh: act = 3; break;
-          default:
-            throw SimError(fmt::format("{}: the RTL core implements identity, relu and hard_tanh, not '{}'", who,
-                                       to_string(v.act)));
-        }
-        if (sp.is_output && v.loss != Loss::Mse)
-          throw SimError(fmt::format("{}: the RTL core computes the MSE output error only (this output uses '{}')",
-                                     who, to_string(v.loss)));
-        Slice& sl = slice_[size_t(s)];
-        sl.on = true;
-        sl.core = core;
-        sl.ctx = al.ctx++;
-        sl.n = int(sp.e_hi - sp.e_lo);
-        sl.m = int(sp.fan_in);
-        sl.act = act;
-        sl.wbase = al.w;
-        sl.sbase = al.s;
-        sl.xbase = al.x;
-        al.w += sl.n * (sl.m + 1);
-        al.s += sl.n;
-        al.x += sl.m;
-        for (const Link& l : sp.err_out) {
-          sl.obase.push_back(al.o);
-          al.o += int(l.words);
-        }
-        if (al.ctx > kCtx || al.w > kSramWords || al.s > kSlots || al.x > kXWords || al.o > kOWords)
-          throw SimError(fmt::format(
-              "{}: the core's slices need {} contexts, {} weight words, {} slots, {} x-buffer and {} out-buffer "
-              "words; the RTL core has {}, {}, {}, {} and {}",
-              who, al.ctx, al.w, al.s, al.x, al.o, kCtx, kSramWords, kSlots, kXWords, kOWords));
+      try {
+        if (!place_core(core, it->second)) continue;
+      } catch (const SimError& e) {
+        // "all" means every core the RTL can run; a core named on its own must run on the RTL.
+        if (named.count(core)) throw;
+        for (int s : it->second) slice_[size_t(s)] = Slice{};
+        kept_.push_back(e.what());
+        continue;
       }
-      if (al.ctx == 0) continue;
       core_[core] = c.mutant ? std::unique_ptr<CoreIf>(new Core<Vpcg_core_mut>(&ctx_))
                              : std::unique_ptr<CoreIf>(new Core<Vpcg_core>(&ctx_));
     }
@@ -302,7 +270,8 @@ class Harness final : public Lockstep {
       CoreIf& core = *core_[sl.core];
       const SliceKernel& k = e.kernels()[s];
       for (int r = 0; r < sl.n; ++r) {
-        for (int j = 0; j < sl.m; ++j) core.write(kSelW, sl.wbase + r * (sl.m + 1) + j, k.weights()[size_t(r * sl.m + j)]);
+        for (int j = 0; j < sl.m; ++j)
+          core.write(kSelW, sl.wbase + r * (sl.m + 1) + j, k.weights()[size_t(r * sl.m + j)]);
         core.write(kSelBias, sl.sbase + r, k.biases()[size_t(r)]);
       }
       CoreIf::Cmd cmd;
@@ -320,6 +289,8 @@ class Harness final : public Lockstep {
       if (core_.count(c.vcd_core)) {
         vcd_core_ = open(c.vcd);
         core_[c.vcd_core]->trace(vcd_core_.get());
+        core_[c.vcd_core]->vcd_from = c.vcd_from;
+        core_[c.vcd_core]->vcd_to = c.vcd_to;
         vcd_core_->open(c.vcd.c_str());
         if (!vcd_core_->isOpen()) throw SimError(fmt::format("{}: cannot write the RTL VCD file", c.vcd));
       }
@@ -327,6 +298,8 @@ class Harness final : public Lockstep {
         const std::string rp = c.vcd + ".router.vcd";
         vcd_router_ = open(rp);
         router_[c.vcd_core]->trace(vcd_router_.get());
+        router_[c.vcd_core]->vcd_from = c.vcd_from;
+        router_[c.vcd_core]->vcd_to = c.vcd_to;
         vcd_router_->open(rp.c_str());
         if (!vcd_router_->isOpen()) throw SimError(fmt::format("{}: cannot write the RTL VCD file", rp));
       }
@@ -338,6 +311,59 @@ class Harness final : public Lockstep {
 #if VM_COVERAGE
     if (const char* f = std::getenv("PCGRID_RTL_COVERAGE")) ctx_.coveragep()->write(f);
 #endif
+  }
+
+  // Lays out the slices of one core in the RTL's memories (throws SimError when the RTL cannot run them).
+  // Returns false for a core that holds only input slices (nothing to compute).
+  bool place_core(int core, const std::vector<int>& slices) {
+    Alloc al;
+    const Coord cc = m_.arch.at(core);
+    for (int s : slices) {
+      const SlicePlan& sp = plan_.slices[size_t(s)];
+      const Vertex& v = m_.graph.v(sp.vertex);
+      const std::string who = fmt::format("core ({},{}), vertex '{}' (slice {})", cc.x, cc.y, v.name, s);
+      if (v.op == OpKind::Input) continue;  // the host's values: nothing to compute
+      if (v.op != OpKind::Dense)
+        throw SimError(
+            fmt::format("{}: the RTL core implements dense slices only, not '{}'; leave this core on "
+                        "the SystemC model",
+                        who, to_string(v.op)));
+      int act = 0;
+      switch (v.act) {
+        case Act::Identity: act = 0; break;
+        case Act::Relu: act = 1; break;
+        case Act::HardTanh: act = 3; break;
+        default:
+          throw SimError(
+              fmt::format("{}: the RTL core implements identity, relu and hard_tanh, not '{}'", who, to_string(v.act)));
+      }
+      if (sp.is_output && v.loss != Loss::Mse)
+        throw SimError(fmt::format("{}: the RTL core computes the MSE output error only (this output uses '{}')", who,
+                                   to_string(v.loss)));
+      Slice& sl = slice_[size_t(s)];
+      sl.on = true;
+      sl.core = core;
+      sl.ctx = al.ctx++;
+      sl.n = int(sp.e_hi - sp.e_lo);
+      sl.m = int(sp.fan_in);
+      sl.act = act;
+      sl.wbase = al.w;
+      sl.sbase = al.s;
+      sl.xbase = al.x;
+      al.w += sl.n * (sl.m + 1);
+      al.s += sl.n;
+      al.x += sl.m;
+      for (const Link& l : sp.err_out) {
+        sl.obase.push_back(al.o);
+        al.o += int(l.words);
+      }
+      if (al.ctx > kCtx || al.w > kSramWords || al.s > kSlots || al.x > kXWords || al.o > kOWords)
+        throw SimError(fmt::format(
+            "{}: the core's slices need {} contexts, {} weight words, {} slots, {} x-buffer and {} out-buffer "
+            "words; the RTL core has {}, {}, {}, {} and {}",
+            who, al.ctx, al.w, al.s, al.x, al.o, kCtx, kSramWords, kSlots, kXWords, kOWords));
+    }
+    return al.ctx > 0;
   }
 
   bool core_on_rtl(int core) const override { return core_.count(core) > 0; }
@@ -424,18 +450,20 @@ class Harness final : public Lockstep {
         const int16_t got = co.read(kSelW, addr), want = k.weights()[size_t(r * sl->m + j)];
         ++weight_words_;
         if (got != want) {
-          diverge(fmt::format("{} slice {}: weight W[{}][{}] at SRAM word {} after the update ending at cycle {}: "
-                              "RTL {} vs SystemC {}",
-                              where(sl->core), s, r, j, addr, now + cyc, got, want));
+          diverge(
+              fmt::format("{} slice {}: weight W[{}][{}] at SRAM word {} after the update ending at cycle {}: "
+                          "RTL {} vs SystemC {}",
+                          where(sl->core), s, r, j, addr, now + cyc, got, want));
           break;
         }
       }
       const int16_t got = co.read(kSelBias, sl->sbase + r), want = k.biases()[size_t(r)];
       ++weight_words_;
       if (!failed_ && got != want)
-        diverge(fmt::format("{} slice {}: bias b[{}] at slot {} after the update ending at cycle {}: RTL {} vs "
-                            "SystemC {}",
-                            where(sl->core), s, r, sl->sbase + r, now + cyc, got, want));
+        diverge(
+            fmt::format("{} slice {}: bias b[{}] at slot {} after the update ending at cycle {}: RTL {} vs "
+                        "SystemC {}",
+                        where(sl->core), s, r, sl->sbase + r, now + cyc, got, want));
     }
     return cyc;
   }
@@ -478,7 +506,7 @@ class Harness final : public Lockstep {
     int64_t core_ticks = 0, router_ticks = 0;
     double core_s = 0, router_s = 0;
     for (const auto& [id, c] : core_) {
-      core_ticks += c->ticks;
+      core_ticks += c->phase_ticks;
       core_s += c->seconds;
     }
     for (const auto& [id, r] : router_) {
@@ -489,9 +517,9 @@ class Harness final : public Lockstep {
         "{{\"rtl_cores\":{},\"rtl_routers\":{},\"phases\":{},\"cycle_mismatches\":{},\"payload_words\":{},"
         "\"weight_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
         "\"core_clock_ticks\":{},\"core_eval_s\":{:.3f},\"router_clock_ticks\":{},\"router_eval_s\":{:.3f},"
-        "\"mutant\":{}}}",
-        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, flits_in_,
-        flits_out_, failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s, cfg_.mutant ? "true" : "false");
+        "\"mutant\":{},\"kept_on_systemc\":{}}}",
+        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, flits_in_, flits_out_,
+        failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s, cfg_.mutant ? "true" : "false", kept_json());
   }
 
  private:
@@ -540,13 +568,24 @@ class Harness final : public Lockstep {
       const int a = k < rtl.size() ? rtl[k] : 0, b = k < model.size() ? model[k] : 0;
       if (k >= rtl.size() || k >= model.size() || a != b) {
         const std::string to = peer == kHost ? std::string("the host") : fmt::format("slice {}", peer);
-        diverge(fmt::format("{} slice {}: {} message to {} leaving at cycle {}: payload word {} (flit {}, bits "
-                            "{}..{}): RTL {} vs SystemC {}",
-                            where(slice_[size_t(s)].core), s, kind, to, cycle, k, 1 + k * 16 / size_t(m_.arch.flit_bits),
-                            (k * 16) % size_t(m_.arch.flit_bits) + 15, (k * 16) % size_t(m_.arch.flit_bits), a, b));
+        diverge(
+            fmt::format("{} slice {}: {} message to {} leaving at cycle {}: payload word {} (flit {}, bits "
+                        "{}..{}): RTL {} vs SystemC {}",
+                        where(slice_[size_t(s)].core), s, kind, to, cycle, k, 1 + k * 16 / size_t(m_.arch.flit_bits),
+                        (k * 16) % size_t(m_.arch.flit_bits) + 15, (k * 16) % size_t(m_.arch.flit_bits), a, b));
         return;
       }
     }
+  }
+  std::string kept_json() const {
+    std::string j = "[";
+    for (const std::string& k : kept_) {
+      j += j.size() > 1 ? "," : "";
+      j += '"';
+      for (char ch : k) j += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
+      j += '"';
+    }
+    return j + "]";
   }
   std::string where(int core) const {
     const Coord c = m_.arch.at(core);
@@ -570,6 +609,7 @@ class Harness final : public Lockstep {
   std::unique_ptr<VerilatedVcdC> vcd_core_, vcd_router_;
   bool failed_ = false;
   std::string first_;
+  std::vector<std::string> kept_;  // cores "all" left on the SystemC model, with the reason
   int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, flits_in_ = 0, flits_out_ = 0;
 };
 

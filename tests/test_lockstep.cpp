@@ -93,8 +93,7 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(rtl.report.find("\"router_grants\":0,") == std::string::npos);
 }
 
-TEST_CASE("lockstep scoreboard: a mutated RTL core (rounding bit flipped) is caught — expected failure",
-          "[rtl][sim]") {
+TEST_CASE("lockstep scoreboard: a mutated RTL core (rounding bit flipped) is caught — expected failure", "[rtl][sim]") {
   const Outcome o = run(rtl_mapping(), true, true);
   INFO(o.error);
   REQUIRE_FALSE(o.error.empty());

@@ -66,7 +66,8 @@ struct Flit {
 // the lower word first.
 uint32_t flit_bits32(const Message& m, int64_t k, Coord dst) {
   if (k == 0) {
-    const uint32_t tag = uint32_t(m.src + 1) * 2654435761u ^ uint32_t(m.kind) << 8 ^ uint32_t(m.step) ^ uint32_t(m.sample) * 40503u;
+    const uint32_t tag =
+        uint32_t(m.src + 1) * 2654435761u ^ uint32_t(m.kind) << 8 ^ uint32_t(m.step) ^ uint32_t(m.sample) * 40503u;
     return uint32_t(dst.x & 0xff) | uint32_t(dst.y & 0xff) << 8 | (tag & 0xffff) << 16;
   }
   uint32_t d = 0;

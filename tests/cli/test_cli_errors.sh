@@ -402,5 +402,49 @@ else
   echo "skip: faults and damage runs (no Fashion-MNIST in $DATA)"
 fi
 
+# --- synth: bad input is refused before any tool runs ------------------------------------------------
+run "synth --target unknown" synth --target ecp5 --rtl "$SRC/rtl" --out "$TMP/syn"
+expect_fail
+stderr_has "--target"
+stderr_has "ecp5"
+
+run "synth --seeds 0" synth --seeds 0 --rtl "$SRC/rtl" --out "$TMP/syn"
+expect_fail
+stderr_has "--seeds"
+
+run "synth --rtl missing directory" synth --rtl "$TMP/no-rtl" --out "$TMP/syn"
+expect_fail
+stderr_has "pcgrid: error: --rtl $TMP/no-rtl: no such directory"
+
+mkdir -p "$TMP/empty-rtl"
+run "synth --rtl without the RTL files" synth --rtl "$TMP/empty-rtl" --out "$TMP/syn"
+expect_fail
+stderr_has "pcgrid: error: $TMP/empty-rtl/pcg_top.sv: missing"
+
+mkdir -p "$TMP/syn-full"
+echo "user file" >"$TMP/syn-full/keep.txt"
+run "synth into an existing non-empty --out without --force" synth --rtl "$SRC/rtl" --out "$TMP/syn-full"
+expect_fail
+stderr_has "pcgrid: error: --out $TMP/syn-full: exists and is not empty; pass --force"
+[ "$(cat "$TMP/syn-full/keep.txt")" = "user file" ] || fail "the user's file in --out was changed"
+[ "$(ls "$TMP/syn-full")" = "keep.txt" ] || fail "a refused synth wrote into $TMP/syn-full"
+
+run "synth --param malformed" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SRAM_WORDS=lots
+expect_fail
+stderr_has "pcgrid: error: --param 'SRAM_WORDS=lots': expected NAME=VALUE with an integer VALUE"
+
+mkdir -p "$TMP/nobin"
+PATH=$TMP/nobin run "synth without the FPGA tools on PATH" synth --rtl "$SRC/rtl" --out "$TMP/syn"
+expect_fail
+stderr_has "yosys (Debian package yosys)"
+stderr_has "icepack (Debian package fpga-icestorm)"
+stderr_has "./scripts/setup.sh"
+[ ! -e "$TMP/syn" ] || fail "synth without tools created $TMP/syn"
+
+run "synth --help lists the targets" synth --help
+expect_ok
+stdout_has "up5k"
+stdout_has "hx8k"
+
 echo "all $NCASES CLI cases passed"
 exit 0

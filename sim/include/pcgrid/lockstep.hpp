@@ -14,6 +14,7 @@
 #include "pcgrid/kernel.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,7 @@ struct LockstepConfig {
   bool mutant = false;  // the deliberately broken core (rounding bit flipped): the scoreboard must catch it
   std::string vcd;      // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
+  int64_t vcd_from = 0, vcd_to = std::numeric_limits<int64_t>::max();  // SystemC cycles traced
 };
 
 // Attaches the RTL to a cycle engine before its first sample. Throws SimError naming the core/slice when a
