@@ -20,6 +20,8 @@
 #include <map>
 #include <set>
 
+#include <unistd.h>
+
 namespace pcgrid {
 
 namespace {
@@ -29,7 +31,7 @@ constexpr int kSramWords = PCGRID_RTL_SRAM_WORDS, kSlots = PCGRID_RTL_SLOTS, kXW
 constexpr int kDepth = PCGRID_RTL_DEPTH, kFlitBits = 32;
 
 enum Op : uint8_t { kFwd = 0, kOutErr = 1, kErr = 2, kRelax = 3, kUpdate = 4, kSeed = 5 };
-enum Sel : uint8_t { kSelW = 0, kSelBias = 1, kSelX = 2, kSelEsum = 3, kSelVhat = 4, kSelOut = 5 };
+enum Sel : uint8_t { kSelW = 0, kSelBias = 1, kSelX = 2, kSelEsum = 3, kSelVhat = 4, kSelOut = 5, kSelEps = 7 };
 
 using Clock = std::chrono::steady_clock;
 
@@ -309,7 +311,9 @@ class Harness final : public Lockstep {
     if (vcd_core_) vcd_core_->close();
     if (vcd_router_) vcd_router_->close();
 #if VM_COVERAGE
-    if (const char* f = std::getenv("PCGRID_RTL_COVERAGE")) ctx_.coveragep()->write(f);
+    // scripts/rtl_coverage.sh: one file per process (the tests fork), merged by verilator_coverage.
+    if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
+      ctx_.coveragep()->write((std::string(f) + "." + std::to_string(getpid()) + ".dat").c_str());
 #endif
   }
 
@@ -399,7 +403,9 @@ class Harness final : public Lockstep {
     if (!sl) return mc;
     CoreIf::Cmd c = cmd(*sl, kOutErr);
     c.label = label;
-    return phase(s, c, mc, now);
+    const int64_t cyc = phase(s, c, mc, now);
+    compare_eps(s, "output error", now + cyc);
+    return cyc;
   }
   int64_t err_out(int s, const Link& l, bool first, std::vector<int16_t>& payload, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
@@ -433,7 +439,9 @@ class Harness final : public Lockstep {
     if (!sl) return mc;
     CoreIf::Cmd c = cmd(*sl, kRelax);
     c.shift = e_.config().shift_v;
-    return phase(s, c, mc, now);
+    const int64_t cyc = phase(s, c, mc, now);
+    compare_eps(s, "relaxation", now + cyc);
+    return cyc;
   }
   int64_t update(int s, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
@@ -515,10 +523,10 @@ class Harness final : public Lockstep {
     }
     return fmt::format(
         "{{\"rtl_cores\":{},\"rtl_routers\":{},\"phases\":{},\"cycle_mismatches\":{},\"payload_words\":{},"
-        "\"weight_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
+        "\"weight_words\":{},\"error_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
         "\"core_clock_ticks\":{},\"core_eval_s\":{:.3f},\"router_clock_ticks\":{},\"router_eval_s\":{:.3f},"
         "\"mutant\":{},\"kept_on_systemc\":{}}}",
-        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, flits_in_, flits_out_,
+        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, state_words_, flits_in_, flits_out_,
         failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s, cfg_.mutant ? "true" : "false", kept_json());
   }
 
@@ -559,6 +567,20 @@ class Harness final : public Lockstep {
                           where(sl.core), s, phase_name(c.op), now, cyc, mc));
     }
     return cyc;
+  }
+  // The slice's errors ε (internal state, not on the NoC) after the phases that change them.
+  void compare_eps(int s, const char* phase, int64_t cycle) {
+    const Slice& sl = slice_[size_t(s)];
+    CoreIf& co = *core_.at(sl.core);
+    const std::vector<int16_t>& want = e_.kernels()[size_t(s)].eps();
+    for (int r = 0; r < sl.n && !failed_; ++r) {
+      const int16_t got = co.read(kSelEps, sl.sbase + r);
+      ++state_words_;
+      if (got != want[size_t(r)])
+        diverge(fmt::format("{} slice {}: error eps[{}] at slot {} after the {} ending at cycle {}: RTL {} vs "
+                            "SystemC {}",
+                            where(sl.core), s, r, sl.sbase + r, phase, cycle, got, want[size_t(r)]));
+    }
   }
   void compare_payload(int s, const char* kind, int peer, const std::vector<int16_t>& rtl,
                        const std::vector<int16_t>& model, int64_t cycle) {
@@ -610,7 +632,8 @@ class Harness final : public Lockstep {
   bool failed_ = false;
   std::string first_;
   std::vector<std::string> kept_;  // cores "all" left on the SystemC model, with the reason
-  int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, flits_in_ = 0, flits_out_ = 0;
+  int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, state_words_ = 0, flits_in_ = 0,
+          flits_out_ = 0;
 };
 
 }  // namespace

@@ -30,14 +30,14 @@ struct Outcome {
 };
 
 // One run in a forked child: `lockstep` = RTL on every core and router.
-Outcome run(const Mapping& m, bool lockstep, bool mutant) {
+Outcome run(const Mapping& m, bool lockstep, bool mutant, int shift_lr = 4) {
   const Samples d = synthetic_samples(kPixels, kClasses, kTrain, 5);
   const std::string b = in_child(
       [&] {
         FxConfig c;
         c.steps = 3;
         c.shift_v = 1;  // η_v = 1/2: ε moves partway each step, so relaxation rounds
-        c.shift_lr = 4;
+        c.shift_lr = shift_lr;
         auto e = make_cycle_engine(m, c);
         std::shared_ptr<Lockstep> l;
         if (lockstep) {
@@ -91,6 +91,23 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(rtl.report.find("\"phases\":0,") == std::string::npos);
   CHECK(rtl.report.find("\"weight_words\":0,") == std::string::npos);
   CHECK(rtl.report.find("\"router_grants\":0,") == std::string::npos);
+}
+
+TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits",
+          "[rtl][sim]") {
+  // lr = 2^0 makes the weights and activations grow until the int16 / int32 clamps act: the saturation
+  // paths of the RTL against the SystemC model's.
+  const Mapping m = rtl_mapping();
+  const Outcome sc = run(m, false, false, 0);
+  REQUIRE(sc.error.empty());
+  const Outcome rtl = run(m, true, false, 0);
+  INFO(rtl.error);
+  REQUIRE(rtl.error.empty());
+  CHECK(rtl.cycles == sc.cycles);
+  CHECK(rtl.sram == sc.sram);
+  int at_limit = 0;
+  for (int16_t w : sc.sram) at_limit += w == INT16_MAX || w == INT16_MIN;
+  CHECK(at_limit > 0);  // the run did reach the clamps
 }
 
 TEST_CASE("lockstep scoreboard: a mutated RTL core (rounding bit flipped) is caught — expected failure", "[rtl][sim]") {
