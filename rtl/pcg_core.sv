@@ -225,13 +225,13 @@ module pcg_core #(
   logic s1_v, s1_first, s1_last, s1_bank, s1_bias, s1_dp;  // s1_dp: a δ-pass operation
   logic [15:0] s1_dst;
   logic [15:0] s1_e;
-  logic [31:0] s1_rnd;
   logic [WA-1:0] s1_wv;
   logic s2_v, s2_first, s2_last, s2_bias;
   logic [15:0] s2_dst;
   logic signed [31:0] s2_prod;
   logic [15:0] s2_b, s2_w, s2_delta;
-  logic [31:0] s2_rnd;
+  logic signed [16:0] s2_x;  // RELAX: e − ε
+  logic [31:0] relax_r;  // RELAX: 2^(shift−1) − 1, the rounding term of the identity below
   logic [WA-1:0] s2_wv;
   logic s3_v, s3_last, s3_bias;
   logic [15:0] s3_dst;
@@ -372,18 +372,41 @@ module pcg_core #(
   logic [SA-1:0] acc_addr;
   logic [15:0] acc_word;
 
-  // Slot RAM writes
-  logic signed [15:0] relax_eps;
-  logic signed [15:0] outerr_eps;
+  // One rounding shifter (s2) serves the weight step, the bias step and relaxation:
+  //   weight  w + floor((δ·x + (r mod 2^(11+k))) / 2^(11+k))       r from the slice's xorshift32
+  //   bias    b + floor((δ + (r mod 2^k)) / 2^k)
+  //   relax   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
+  // (the last identity turns the subtraction of a rounded quotient into the same add-and-floor).
+  logic signed [31:0] rs_x;
+  logic [5:0] rs_sh;
+  logic [31:0] rs_r;
+  logic [15:0] rs_base;
+  logic signed [15:0] rs_out;
   always_comb begin
-    logic signed [16:0] diff;
-    logic signed [33:0] rr;
-    logic signed [15:0] back;
-    back = sat16(40'($signed(esum_q)));
-    diff = 17'($signed(eps_q)) - 17'(back);
-    if (shift == 5'd0) rr = 34'(diff);
-    else rr = (34'(diff) + (34'sd1 <<< (shift - 5'd1))) >>> shift;
-    relax_eps = sat16(40'($signed(eps_q)) - 40'(rr));
+    if (op == OP_RELAX) begin
+      rs_x = 32'(s2_x);
+      rs_sh = {1'b0, shift};
+      rs_r = relax_r;
+      rs_base = s2_w;
+    end else if (s2_bias) begin
+      rs_x = 32'($signed(s2_delta));
+      rs_sh = {1'b0, shift};
+      rs_r = rng_next;
+      rs_base = s2_b;
+    end else begin
+      rs_x = s2_prod;
+      rs_sh = 6'd11 + {1'b0, shift};
+      rs_r = rng_next;
+      rs_base = s2_w;
+    end
+    rs_out = sat16(40'($signed(rs_base)) + 40'(rshift_stoch(rs_x, rs_sh, rs_r)));
+  end
+
+  // Slot RAM writes
+  logic signed [15:0] outerr_eps;
+  logic signed [16:0] relax_diff;  // e − ε, with e the saturated sum of the received errors
+  always_comb begin
+    relax_diff = 17'(sat16(40'($signed(esum_q)))) - 17'($signed(eps_q));
     outerr_eps = sat16(((s1_e == label ? 40'sd2048 : 40'sd0) - 40'($signed(vhat_q))) * 40'sd4);
   end
   always_comb begin
@@ -395,10 +418,10 @@ module pcg_core #(
     eps_wa = s4_dst;
     eps_wd = 16'd0;
     if (s4_v) eps_we = 1'b1;
-    if (s1_v && op == OP_RELAX) begin
+    if (s2_v && op == OP_RELAX) begin
       eps_we = 1'b1;
-      eps_wa = s1_dst[SA-1:0];
-      eps_wd = relax_eps;
+      eps_wa = s2_dst[SA-1:0];
+      eps_wd = rs_out;
     end
     if (s1_v && op == OP_OUTERR) begin
       eps_we = 1'b1;
@@ -485,16 +508,15 @@ module pcg_core #(
       s1_wv <= iss_wv;
       s1_dst <= iss_dst;
       s1_e <= iss_e;
-      s1_rnd <= rng_next;
-      s2_v <= s1_v && !s1_dp && (op == OP_FWD || op == OP_ERR || op == OP_UPDATE);
+      s2_v <= s1_v && !s1_dp && op != OP_OUTERR;
       s2_first <= s1_first;
       s2_last <= s1_last;
       s2_bias <= s1_bias;
       s2_dst <= s1_dst;
       s2_wv <= s1_wv;
-      s2_rnd <= s1_rnd;
       s2_b <= bias_q;
-      s2_w <= wq;
+      s2_w <= op == OP_RELAX ? eps_q : wq;
+      s2_x <= relax_diff;
       s2_delta <= drow;
       if (op == OP_FWD) s2_prod <= $signed(wq) * $signed(x_q);
       else if (op == OP_ERR) s2_prod <= $signed(wq) * $signed(dq);
@@ -504,12 +526,8 @@ module pcg_core #(
       s3_bias <= s2_bias;
       s3_dst <= s2_dst;
       s3_wv <= s2_wv;
-      if (s2_v && op == OP_UPDATE) begin
-        if (s2_bias)
-          s3_wd <= sat16(40'($signed(s2_b)) + 40'(rshift_stoch(32'($signed(s2_delta)), {1'b0, shift}, s2_rnd)));
-        else s3_wd <= sat16(40'($signed(s2_w)) + 40'(rshift_stoch(s2_prod, 6'd11 + {1'b0, shift}, s2_rnd)));
-      end
-      if (s2_v && op != OP_UPDATE) begin
+      if (s2_v && op == OP_UPDATE) s3_wd <= rs_out;
+      if (s2_v && (op == OP_FWD || op == OP_ERR)) begin
         if (s2_first)
           acc <= sat32((op == OP_FWD ? 33'($signed({{5{s2_b[15]}}, s2_b, 11'd0})) : 33'sd0) + 33'(s2_prod));
         else acc <= sat32(33'(acc) + 33'(s2_prod));
@@ -521,7 +539,8 @@ module pcg_core #(
       drow_load <= op == OP_UPDATE && (st == S_PREP || (st == S_ISSUE && j == m));
       if (drow_load) drow <= s1_delta;
 
-      if (iss && op == OP_UPDATE) rng <= rng_next;
+      // the generator steps once per weight and bias word, in stream order, as the word passes s2
+      if (s2_v && op == OP_UPDATE) rng <= rng_next;
       if (st == S_DPASS || st == S_DGAP) begin
         any_acc  <= any_now;
         same_acc <= same_now;
@@ -544,6 +563,7 @@ module pcg_core #(
             hi <= cmd_hi;
             label <= cmd_label;
             shift <= cmd_shift;
+            relax_r <= ((32'h1 << cmd_shift) - 32'h1) >> 1;
             rng <= rng_st[cmd_ctx];
             r <= 16'd0;
             j <= 16'd0;
