@@ -24,7 +24,8 @@
 //           payload (re-send); otherwise project.                                      ops = [n] + [n·(hi−lo)]
 //   RELAX   ε = sat16(ε − round((ε − sat16(esum)) / 2^shift)), esum = 0                        ops = n
 //   UPDATE  W[r][j] += stochastic_round(δ[r]·x[j] / 2^(11+shift)), b[r] += stochastic_round(δ[r] / 2^shift),
-//           one xorshift32 draw per word in row-major order, bias last in each row             ops = n·(m+1)
+//           one xorshift32 draw per word in row-major order, bias last in each row; 2 more cycles
+//           (kUpdatePipeline: the rounding is split over three stages for Fmax)     ops = n·(m+1)
 //   SEED    the context's generator state = cmd_seed (no cycles)
 // Activations: identity (0), relu (1), hard_tanh (3). (leaky_relu, tanh and sigmoid stay in the SystemC
 // model; the lockstep harness refuses them on RTL cores.)
@@ -80,15 +81,21 @@ module pcg_core #(
 
   // ---- helpers: the fixed-point primitives of sim/include/pcgrid/fixed.hpp ----------------------------
   // (Functions assign their name instead of `return`: Yosys 0.23 does not accept `return`.)
+  // Saturation by sign-extension tests (no comparator carry chains): x fits iff its bits above the
+  // target width all equal the target's sign bit.
   function automatic logic signed [15:0] sat16(input logic signed [39:0] x);
-    if (x > 40'sd32767) sat16 = 16'sh7fff;
-    else if (x < -40'sd32768) sat16 = 16'sh8000;
-    else sat16 = x[15:0];
+    if (x[39:15] == {25{1'b0}} || x[39:15] == {25{1'b1}}) sat16 = x[15:0];
+    else sat16 = x[39] ? 16'sh8000 : 16'sh7fff;
   endfunction
   function automatic logic signed [31:0] sat32(input logic signed [32:0] x);
-    if (x > 33'sh0_7fff_ffff) sat32 = 32'sh7fff_ffff;
-    else if (x < -33'sh0_8000_0000) sat32 = 32'sh8000_0000;
-    else sat32 = x[31:0];
+    if (x[32] == x[31]) sat32 = x[31:0];
+    else sat32 = x[32] ? 32'sh8000_0000 : 32'sh7fff_ffff;
+  endfunction
+  // a + b + c (c one bit) as one carry chain: ({a,1} + {b,c}) >> 1
+  function automatic logic signed [19:0] add3(input logic signed [18:0] a, input logic signed [18:0] b, input logic c);
+    logic signed [19:0] t;
+    t = {a, 1'b1} + {b, c};
+    add3 = 20'(t >>> 1);
   endfunction
   // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits
   function automatic logic signed [15:0] round13(input logic signed [31:0] acc_in);
@@ -99,15 +106,25 @@ module pcg_core #(
     round13 = sat16((40'(acc_in) + 40'sd4096) >>> 13);
 `endif
   endfunction
+  // Comparisons with the constants 0 and ±1.0 (2048) as bit tests, not carry chains (Fmax).
+  function automatic logic gt_one(input logic signed [15:0] p);  // p > 2048
+    gt_one = !p[15] && (p[14:12] != 3'd0 || (p[11] && p[10:0] != 11'd0));
+  endfunction
+  function automatic logic lt_mone(input logic [4:0] top);  // p < -2048, from p[15:11]
+    lt_mone = top[4] && top[3:0] != 4'b1111;
+  endfunction
+  function automatic logic in_one(input logic signed [15:0] p);  // -2048 < p < 2048
+    in_one = (p[15:11] == 5'd0) || (p[15:11] == 5'b11111 && p[10:0] != 11'd0);
+  endfunction
   function automatic logic signed [15:0] act_fwd(input logic [2:0] a, input logic signed [15:0] p);
-    if (a == ACT_RELU) act_fwd = p > 16'sd0 ? p : 16'sd0;
-    else if (a == ACT_HTANH) act_fwd = p > 16'sd2048 ? 16'sd2048 : p < -16'sd2048 ? -16'sd2048 : p;
+    if (a == ACT_RELU) act_fwd = p[15] ? 16'sd0 : p;
+    else if (a == ACT_HTANH) act_fwd = gt_one(p) ? 16'sd2048 : lt_mone(p[15:11]) ? -16'sd2048 : p;
     else act_fwd = p;
   endfunction
   function automatic logic signed [15:0] act_delta(input logic [2:0] a, input logic signed [15:0] p,
                                                    input logic signed [15:0] e);
-    if (a == ACT_RELU) act_delta = p > 16'sd0 ? e : 16'sd0;
-    else if (a == ACT_HTANH) act_delta = (p > -16'sd2048 && p < 16'sd2048) ? e : 16'sd0;
+    if (a == ACT_RELU) act_delta = (!p[15] && p[14:0] != 15'd0) ? e : 16'sd0;
+    else if (a == ACT_HTANH) act_delta = in_one(p) ? e : 16'sd0;
     else act_delta = e;
   endfunction
   function automatic logic [31:0] xorshift(input logic [31:0] x0);
@@ -197,7 +214,8 @@ module pcg_core #(
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
   logic [1:0] ctx;
-  logic [15:0] n, m, sbase, xbase, obase, lo, hi, label;
+  logic [15:0] m, sbase, xbase, obase, lo, label;
+  logic [15:0] n1, m1, hi1;  // n − 1, m − 1, hi − 1: loop ends as equality tests (Fmax)
   logic [WA-1:0] wbase;
   logic [4:0] shift;
   logic [31:0] rng_st[CTX];
@@ -208,6 +226,7 @@ module pcg_core #(
     S_IDLE,
     S_DPASS,
     S_DGAP,
+    S_DDEC,
     S_PREP,
     S_ISSUE,
     S_DRAIN
@@ -224,20 +243,20 @@ module pcg_core #(
   // s4: forward write-back (pre, v̂, ε).
   logic s1_v, s1_first, s1_last, s1_bank, s1_bias, s1_dp;  // s1_dp: a δ-pass operation
   logic [15:0] s1_dst;
-  logic [15:0] s1_e;
+  logic s1_lab;  // OUTERR: this element is the label
+  logic signed [16:0] s2_od;  // OUTERR: t − v̂
   logic [WA-1:0] s1_wv;
   logic s2_v, s2_first, s2_last, s2_bias;
   logic [15:0] s2_dst;
   logic signed [31:0] s2_prod;
   logic [15:0] s2_b, s2_w, s2_delta;
-  logic signed [16:0] s2_x;  // RELAX: e − ε
-  logic [31:0] relax_r;  // RELAX: 2^(shift−1) − 1, the rounding term of the identity below
+  logic signed [15:0] s2_back;  // RELAX: e, the saturated sum of the received errors
+  logic [4:0] shift_w;  // UPDATE: the weight step's shift, 11 + shift
   logic [WA-1:0] s2_wv;
-  logic s3_v, s3_last, s3_bias;
+  logic s3_v, s3_last;
   logic [15:0] s3_dst;
   logic signed [31:0] acc;
-  logic [15:0] s3_wd;
-  logic [WA-1:0] s3_wv;
+
   logic s4_v;
   logic [SA-1:0] s4_dst;
   logic signed [15:0] s4_pre;
@@ -247,7 +266,8 @@ module pcg_core #(
   // Issue of this cycle (combinational): which RAM reads start now.
   logic iss;  // an operation enters the pipeline
   logic iss_first, iss_last, iss_bias;
-  logic [15:0] iss_dst, iss_e;
+  logic [15:0] iss_dst;
+  logic iss_lab;
   logic [WA-1:0] iss_wv;
   logic [31:0] rng_next;
   assign rng_next = xorshift(rng);
@@ -268,23 +288,23 @@ module pcg_core #(
     iss_last = 1'b0;
     iss_bias = 1'b0;
     iss_dst = 16'd0;
-    iss_e = 16'd0;
+    iss_lab = 1'b0;
     iss_wv = wv[WA-1:0];
     if (st == S_DPASS) begin
       iss = 1'b1;
       iss_dst = sbase + r;
-      iss_last = r == n - 16'd1;
-    end else if (st == S_ISSUE) begin
-      iss = 1'b1;
+      iss_last = r == n1;
+    end else if (st == S_ISSUE || st == S_DDEC) begin
+      iss = st == S_ISSUE || pj_dec;
       unique case (op)
         OP_FWD: begin
           iss_first = j == 16'd0;
-          iss_last = j == m - 16'd1;
+          iss_last = j == m1;
           iss_dst = sbase + r;
         end
         OP_ERR: begin
           iss_first = r == 16'd0;
-          iss_last = r == n - 16'd1;
+          iss_last = r == n1;
           iss_dst = obase + (j - lo);
         end
         OP_UPDATE: begin
@@ -293,7 +313,7 @@ module pcg_core #(
         end
         default: begin  // RELAX, OUTERR: elementwise over r
           iss_dst = sbase + r;
-          iss_e = r;
+          iss_lab = r == label;
         end
       endcase
     end
@@ -303,32 +323,32 @@ module pcg_core #(
   logic loop_end;
   always_comb begin
     unique case (op)
-      OP_FWD: loop_end = r == n - 16'd1 && j == m - 16'd1;
-      OP_ERR: loop_end = st == S_DPASS ? r == n - 16'd1 : (r == n - 16'd1 && j == hi - 16'd1);
-      OP_UPDATE: loop_end = r == n - 16'd1 && j == m;
-      default: loop_end = r == n - 16'd1;
+      OP_FWD: loop_end = r == n1 && j == m1;
+      OP_ERR: loop_end = st == S_DPASS ? r == n1 : (r == n1 && j == hi1);
+      OP_UPDATE: loop_end = r == n1 && j == m;
+      default: loop_end = r == n1;
     endcase
   end
 
   // ---- RAM address and write-enable multiplexing ---------------------------------------------------
-  // Weight banks: a pending UPDATE write-back (s3) and the issue's read always target different banks
-  // (consecutive virtual addresses, write-back 3 cycles after the read).
-  logic s3_wwrite;
-  assign s3_wwrite = s3_v && op == OP_UPDATE && !s3_bias;
+  // Weight banks: a pending UPDATE write-back (u4) and the issue's read always target different banks
+  // (consecutive virtual addresses, write-back 5 cycles after the read: an odd distance).
+  logic u3_wwrite;
+  assign u3_wwrite = u3_v && !u3_bias;
   always_comb begin
     wb_we0 = 1'b0;
     wb_we1 = 1'b0;
-    wb_d0 = s3_wd;
-    wb_d1 = s3_wd;
+    wb_d0 = u3_wd;
+    wb_d1 = u3_wd;
     wb_a0 = iss_wv[WA-1:1];
     wb_a1 = iss_wv[WA-1:1];
-    if (s3_wwrite) begin
-      if (s3_wv[0]) begin
+    if (u3_wwrite) begin
+      if (u3_wv[0]) begin
         wb_we1 = 1'b1;
-        wb_a1  = s3_wv[WA-1:1];
+        wb_a1  = u3_wv[WA-1:1];
       end else begin
         wb_we0 = 1'b1;
-        wb_a0  = s3_wv[WA-1:1];
+        wb_a0  = u3_wv[WA-1:1];
       end
     end
     if (mem_idle) begin
@@ -372,42 +392,80 @@ module pcg_core #(
   logic [SA-1:0] acc_addr;
   logic [15:0] acc_word;
 
-  // One rounding shifter (s2) serves the weight step, the bias step and relaxation:
-  //   weight  w + floor((δ·x + (r mod 2^(11+k))) / 2^(11+k))       r from the slice's xorshift32
-  //   bias    b + floor((δ + (r mod 2^k)) / 2^k)
-  //   relax   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
-  // (the last identity turns the subtraction of a rounded quotient into the same add-and-floor).
-  logic signed [31:0] rs_x;
-  logic [5:0] rs_sh;
-  logic [31:0] rs_r;
-  logic [15:0] rs_base;
-  logic signed [15:0] rs_out;
+  // The weight step (u1..u3 after s2; written from u3, 5 cycles after the read) and the relaxation step (q2, q3) as adds of floors, split so that
+  // no stage holds more than one carry chain or one shifter (Fmax):
+  //   w + floor((p + (r mod 2^s)) / 2^s) = w + (p >>> s) + carry((p mod 2^s) + (r mod 2^s) ≥ 2^s)
+  //   (weight: p = δ·x, s = 11 + k; bias: p = δ, s = k; r from the slice's xorshift32). The carry is the
+  //   carry-out of the two low parts left-aligned in 32 bits.
+  //   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
+  //                                   = ε + ((e − ε) >>> k) + [(e − ε) mod 2^k > 2^(k−1)]
+  //   (the bracket: the low k bits left-aligned in 18 bits exceed 2^17).
+  logic signed [31:0] u_x;
+  logic [4:0] u_sh;
   always_comb begin
-    if (op == OP_RELAX) begin
-      rs_x = 32'(s2_x);
-      rs_sh = {1'b0, shift};
-      rs_r = relax_r;
-      rs_base = s2_w;
-    end else if (s2_bias) begin
-      rs_x = 32'($signed(s2_delta));
-      rs_sh = {1'b0, shift};
-      rs_r = rng_next;
-      rs_base = s2_b;
-    end else begin
-      rs_x = s2_prod;
-      rs_sh = 6'd11 + {1'b0, shift};
-      rs_r = rng_next;
-      rs_base = s2_w;
-    end
-    rs_out = sat16(40'($signed(rs_base)) + 40'(rshift_stoch(rs_x, rs_sh, rs_r)));
+    u_x = s2_bias ? 32'($signed(s2_delta)) : s2_prod;
+    u_sh = s2_bias ? shift : shift_w;
   end
+  logic u1_v, u2_v, u3_v, u1_bias, u2_bias, u3_bias;
+  logic [31:0] u1_a, u1_b;
+  logic signed [31:0] u1_hi;
+  logic signed [17:0] u2_hi;
+  logic u2_c;
+  logic [15:0] u1_base, u2_base, u3_wd;
+  logic [WA-1:0] u1_wv, u2_wv, u3_wv;
+  logic [SA-1:0] u1_dst, u2_dst, u3_dst;
+  logic [32:0] u_lowsum;
+  always_comb u_lowsum = {1'b0, u1_a} + {1'b0, u1_b};
+  always_ff @(posedge clk) begin
+    u1_v <= s2_v && op == OP_UPDATE;
+    u2_v <= u1_v;
+    u3_v <= u2_v;
+    u1_bias <= s2_bias;
+    u2_bias <= u1_bias;
+    u3_bias <= u2_bias;
+    u1_wv <= s2_wv;
+    u2_wv <= u1_wv;
+    u3_wv <= u2_wv;
+    u1_dst <= s2_dst[SA-1:0];
+    u2_dst <= u1_dst;
+    u3_dst <= u2_dst;
+    // u1: the two low parts, left-aligned, and the high part
+    u1_a <= u_sh == 5'd0 ? 32'd0 : 32'(u_x) << (6'd32 - {1'b0, u_sh});
+    u1_b <= u_sh == 5'd0 ? 32'd0 : rng_next << (6'd32 - {1'b0, u_sh});
+    u1_hi <= u_x >>> u_sh;
+    u1_base <= s2_bias ? s2_b : s2_w;
+    // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
+    u2_c <= u_lowsum[32];
+    u2_hi <= u1_hi > 32'sd65535 ? 18'sd65535 : u1_hi < -32'sd65536 ? -18'sd65536 : u1_hi[17:0];
+    u2_base <= u1_base;
+    // u3: the sum, saturated
+    u3_wd <= sat16(40'(add3(19'($signed(u2_base)), 19'(u2_hi), u2_c)));
+  end
+
+  logic signed [16:0] q1_x, q2_sh;  // RELAX: e − ε; (e − ε) >>> k
+  logic q2_c;  // and the rounding carry
+  logic [15:0] q1_eps, q2_eps;
+  logic [SA-1:0] q1_dst, q2_dst;
+  logic q1_v, q2_v;
+  logic [17:0] q_low;
+  always_comb q_low = shift == 5'd0 ? 18'd0 : 18'($unsigned(q1_x)) << (5'd18 - shift);
+  always_ff @(posedge clk) begin
+    q1_v <= s2_v && op == OP_RELAX;
+    q1_x <= 17'(s2_back) - 17'($signed(s2_w));
+    q1_eps <= s2_w;
+    q1_dst <= s2_dst[SA-1:0];
+    q2_v <= q1_v;
+    q2_sh <= q1_x >>> shift;
+    q2_c <= q_low[17] && q_low[16:0] != 17'd0;
+    q2_eps <= q1_eps;
+    q2_dst <= q1_dst;
+  end
+  wire signed [15:0] relax_out = sat16(40'(add3(19'($signed(q2_eps)), 19'(q2_sh), q2_c)));
 
   // Slot RAM writes
   logic signed [15:0] outerr_eps;
-  logic signed [16:0] relax_diff;  // e − ε, with e the saturated sum of the received errors
   always_comb begin
-    relax_diff = 17'(sat16(40'($signed(esum_q)))) - 17'($signed(eps_q));
-    outerr_eps = sat16(((s1_e == label ? 40'sd2048 : 40'sd0) - 40'($signed(vhat_q))) * 40'sd4);
+    outerr_eps = sat16(40'(s2_od) * 40'sd4);
   end
   always_comb begin
     pre_we = s4_v;
@@ -418,14 +476,14 @@ module pcg_core #(
     eps_wa = s4_dst;
     eps_wd = 16'd0;
     if (s4_v) eps_we = 1'b1;
-    if (s2_v && op == OP_RELAX) begin
+    if (q2_v) begin
+      eps_we = 1'b1;
+      eps_wa = q2_dst;
+      eps_wd = relax_out;
+    end
+    if (s2_v && op == OP_OUTERR) begin
       eps_we = 1'b1;
       eps_wa = s2_dst[SA-1:0];
-      eps_wd = rs_out;
-    end
-    if (s1_v && op == OP_OUTERR) begin
-      eps_we = 1'b1;
-      eps_wa = s1_dst[SA-1:0];
       eps_wd = outerr_eps;
     end
     esum_we = 1'b0;
@@ -442,9 +500,9 @@ module pcg_core #(
     db_we = s1_v && s1_dp && !c_dlast[ctx];
     d_wa = s1_dst[SA-1:0];
     d_wd = s1_delta;
-    bias_we = s3_v && op == OP_UPDATE && s3_bias;
-    bias_wa = s3_dst[SA-1:0];
-    bias_wd = s3_wd;
+    bias_we = u3_v && u3_bias;
+    bias_wa = u3_dst;
+    bias_wd = u3_wd;
     if (mem_idle) begin
       bias_we = mem_we && mem_sel == 3'd1;
       bias_wa = slot_mem;
@@ -463,7 +521,7 @@ module pcg_core #(
   // Projection decisions: after a δ pass (all δ zero → skip; δ equal to the last projection's and the
   // out buffer valid → re-send), or, without a δ pass, from the context (the first link of a phase whose ε
   // did not change, or a later link of the phase, which follows the first link's decision).
-  wire pj_gap = any_now && !(c_valid[ctx] && same_now);
+  wire pj_dec = any_acc && !(c_valid[ctx] && same_acc);  // S_DDEC: the δ pass's flags are registered
   wire pj_ctx = cmd_first ? (c_any[cmd_ctx] && !(c_valid[cmd_ctx] && c_eq[cmd_ctx])) : c_proj[cmd_ctx];
 
   // ---- the control FSM ------------------------------------------------------------------------------
@@ -507,8 +565,9 @@ module pcg_core #(
       s1_bank <= iss_wv[0];
       s1_wv <= iss_wv;
       s1_dst <= iss_dst;
-      s1_e <= iss_e;
-      s2_v <= s1_v && !s1_dp && op != OP_OUTERR;
+      s1_lab <= iss_lab;
+      s2_od <= (s1_lab ? 17'sd2048 : 17'sd0) - 17'($signed(vhat_q));
+      s2_v <= s1_v && !s1_dp;
       s2_first <= s1_first;
       s2_last <= s1_last;
       s2_bias <= s1_bias;
@@ -516,17 +575,14 @@ module pcg_core #(
       s2_wv <= s1_wv;
       s2_b <= bias_q;
       s2_w <= op == OP_RELAX ? eps_q : wq;
-      s2_x <= relax_diff;
+      s2_back <= sat16(40'($signed(esum_q)));
       s2_delta <= drow;
       if (op == OP_FWD) s2_prod <= $signed(wq) * $signed(x_q);
       else if (op == OP_ERR) s2_prod <= $signed(wq) * $signed(dq);
       else s2_prod <= $signed(drow) * $signed(x_q);
       s3_v <= s2_v;
       s3_last <= s2_last;
-      s3_bias <= s2_bias;
       s3_dst <= s2_dst;
-      s3_wv <= s2_wv;
-      if (s2_v && op == OP_UPDATE) s3_wd <= rs_out;
       if (s2_v && (op == OP_FWD || op == OP_ERR)) begin
         if (s2_first)
           acc <= sat32((op == OP_FWD ? 33'($signed({{5{s2_b[15]}}, s2_b, 11'd0})) : 33'sd0) + 33'(s2_prod));
@@ -548,29 +604,38 @@ module pcg_core #(
 
       unique case (st)
         S_IDLE: begin
-          if (cmd_valid) begin
-            op <= cmd_op;
-            ctx <= cmd_ctx;
-            act <= cmd_act;
-            n <= cmd_n;
-            m <= cmd_m;
-            stride <= (WA + 1)'(cmd_m) + 1;
-            wbase <= cmd_wbase[WA-1:0];
-            sbase <= cmd_sbase;
-            xbase <= cmd_xbase;
-            obase <= cmd_obase;
-            lo <= cmd_lo;
-            hi <= cmd_hi;
-            label <= cmd_label;
-            shift <= cmd_shift;
-            relax_r <= ((32'h1 << cmd_shift) - 32'h1) >> 1;
-            rng <= rng_st[cmd_ctx];
-            r <= 16'd0;
-            j <= 16'd0;
+          // While idle the command registers follow the command port, so that cmd_valid only decides the
+          // state and context updates (it does not fan out to every command register: Fmax).
+          if (cmd_op == OP_ERR) begin
+            j  <= cmd_lo;
+            wv <= {1'b0, cmd_wbase[WA-1:0]} + (WA + 1)'(cmd_lo);
+          end
+          op <= cmd_op;
+          ctx <= cmd_ctx;
+          act <= cmd_act;
+          m <= cmd_m;
+          n1 <= cmd_n - 16'd1;
+          m1 <= cmd_m - 16'd1;
+          hi1 <= cmd_hi - 16'd1;
+          stride <= (WA + 1)'(cmd_m) + 1;
+          wbase <= cmd_wbase[WA-1:0];
+          sbase <= cmd_sbase;
+          xbase <= cmd_xbase;
+          obase <= cmd_obase;
+          lo <= cmd_lo;
+          label <= cmd_label;
+          shift <= cmd_shift;
+          shift_w <= cmd_shift + 5'd11;
+          rng <= rng_st[cmd_ctx];
+          r <= 16'd0;
+          if (cmd_op != OP_ERR) begin
+            j  <= 16'd0;
             wv <= {1'b0, cmd_wbase[WA-1:0]};
-            dcnt <= 3'd4;
-            any_acc <= 1'b0;
-            same_acc <= 1'b1;
+          end
+          dcnt <= 3'd4;
+          any_acc <= 1'b0;
+          same_acc <= 1'b1;
+          if (cmd_valid) begin
             unique case (cmd_op)
               OP_FWD: begin
                 st <= S_ISSUE;
@@ -586,8 +651,6 @@ module pcg_core #(
                 c_valid[cmd_ctx] <= 1'b0;
               end
               OP_ERR: begin
-                j  <= cmd_lo;
-                wv <= {1'b0, cmd_wbase[WA-1:0]} + (WA + 1)'(cmd_lo);
                 if (cmd_first && c_stale[cmd_ctx]) begin
                   st <= S_DPASS;
                 end else begin
@@ -604,28 +667,41 @@ module pcg_core #(
         end
         S_DPASS: begin
           r <= r + 16'd1;
-          if (r == n - 16'd1) st <= S_DGAP;
+          if (r == n1) st <= S_DGAP;
         end
-        S_DGAP: begin
-          // δ of the last element is in s1 now: decide for the whole phase
+        S_DGAP: begin  // δ of the last element is in s1 now; its flags are registered at this edge
+          r  <= 16'd0;
+          st <= S_DDEC;
+        end
+        S_DDEC: begin
+          // Decide for the whole phase and issue the first projection operation if projecting.
           c_stale[ctx] <= 1'b0;
           c_dcur[ctx] <= !c_dlast[ctx];
-          c_any[ctx] <= any_now;
-          c_eq[ctx] <= same_now;
-          c_proj[ctx] <= pj_gap;
-          err_zero <= !any_now;
-          r <= 16'd0;
-          dcnt <= 3'd3;
-          st <= pj_gap ? S_ISSUE : S_DRAIN;
+          c_any[ctx] <= any_acc;
+          c_eq[ctx] <= same_acc;
+          c_proj[ctx] <= pj_dec;
+          err_zero <= !any_acc;
+          if (pj_dec) begin
+            if (r == n1) begin
+              r  <= 16'd0;
+              j  <= j + 16'd1;
+              wv <= {1'b0, wbase} + (WA + 1)'(j) + 1;
+            end else begin
+              r  <= r + 16'd1;
+              wv <= wv + stride;
+            end
+          end
+          dcnt <= pj_dec ? 3'd3 : 3'd2;
+          st <= pj_dec && !loop_end ? S_ISSUE : S_DRAIN;
         end
         S_PREP: begin
           st   <= S_ISSUE;
-          dcnt <= 3'd3;
+          dcnt <= 3'd5;  // the write-back of the last word is 5 cycles after its read
         end
         S_ISSUE: begin
           unique case (op)
             OP_FWD: begin
-              if (j == m - 16'd1) begin
+              if (j == m1) begin
                 j  <= 16'd0;
                 r  <= r + 16'd1;
                 wv <= wv + 2;  // skip the bias slot
@@ -635,7 +711,7 @@ module pcg_core #(
               end
             end
             OP_ERR: begin
-              if (r == n - 16'd1) begin
+              if (r == n1) begin
                 r  <= 16'd0;
                 j  <= j + 16'd1;
                 wv <= {1'b0, wbase} + (WA + 1)'(j) + 1;
@@ -688,5 +764,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst, u_lowsum[31:0]};  // upper address bits beyond the memories
 endmodule

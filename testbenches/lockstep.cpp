@@ -223,6 +223,9 @@ class Harness final : public Lockstep {
           "the Verilated core was built for sram_words {} and neuron_slots {}; this architecture has {} and {} "
           "(reconfigure with -DPCGRID_RTL_SRAM_WORDS=... -DPCGRID_RTL_SLOTS=...)",
           kSramWords, kSlots, a.sram_words, a.neuron_slots));
+    if (e.config().shift_lr > 15 || e.config().shift_v > 15)
+      throw SimError(fmt::format("the RTL core's shifters take rates 2^-0 .. 2^-15; this run has lr 2^-{}, eta_v 2^-{}",
+                                 e.config().shift_lr, e.config().shift_v));
     if (a.mac_lanes != 1)
       throw SimError(
           fmt::format("the RTL core has one MAC lane (one SB_MAC16); this architecture has mac_lanes {}", a.mac_lanes));

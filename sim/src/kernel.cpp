@@ -382,7 +382,7 @@ int64_t SliceKernel::update(int shift_lr, int lanes, Counters& c) {
   c.sram_writes += n * (m + 1);
   c.reg_accesses += 2 * n;
   apply_stuck();
-  return kPhaseCycles + cdiv(n * (m + 1), lanes);
+  return kPhaseCycles + kUpdatePipeline + cdiv(n * (m + 1), lanes);
 }
 
 void SliceKernel::add_stuck(int64_t index, int bit, int value) {

@@ -78,6 +78,10 @@ struct Counters {
 // kDivCycles per output for its divisions.
 constexpr int64_t kPhaseCycles = 4;  // SRAM read → multiply → accumulate → write-back pipeline fill
 constexpr int64_t kDivCycles = 18;   // radix-2 restoring divider: 16 quotient bits + 2
+// The weight update's write-back comes 2 cycles later than the other phases' results: its stochastic
+// rounding is split into three pipeline stages (low-part carry, high part, saturating add) so that the RTL
+// core's clock reaches 48 MHz on an iCE40 UP5K (docs/rtl.md).
+constexpr int64_t kUpdatePipeline = 2;
 
 class SliceKernel {
  public:
