@@ -214,8 +214,8 @@ module pcg_core #(
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
   logic [1:0] ctx;
-  logic [15:0] m, sbase, xbase, obase, lo, label;
-  logic [15:0] n1, m1, hi1;  // n − 1, m − 1, hi − 1: loop ends as equality tests (Fmax)
+  logic [15:0] sbase, xbase;
+  logic [15:0] m1;  // n − 1, m − 1, hi − 1: loop ends as equality tests (Fmax)
   logic [WA-1:0] wbase;
   logic [4:0] shift;
   logic [31:0] rng_st[CTX];
@@ -234,6 +234,15 @@ module pcg_core #(
   state_t st;
   logic [2:0] dcnt;
   logic [15:0] r, j;  // row / column counters of the issue loop
+  // Addresses of the issue, kept as running pointers beside the counters (no adders before the RAMs):
+  // rp = sbase + r (slot), xp = xbase + j (x buffer), opp = obase + (j − lo) (out buffer).
+  logic [15:0] rp, xp, opp;
+  // Loop-position flags, registered with the counters (r == 0, r == n−1, r == label, j == 0, j == m−1,
+  // j == m, j == hi−1), so that loop ends and stage tags are register outputs (Fmax), and the constants
+  // they are updated from.
+  logic r0, rn1, rlab, j0, jm1, jm, jh1, n1z, m1z, labz;
+  logic [15:0] n2, m2, hi2, labm1;
+  logic r_inc, r_rst, j_inc, j_rst;
   logic [WA:0] wv;  // virtual weight address of the next issue
   logic [WA:0] stride;  // m + 1 (a row's words)
   logic any_acc, same_acc;
@@ -292,28 +301,28 @@ module pcg_core #(
     iss_wv = wv[WA-1:0];
     if (st == S_DPASS) begin
       iss = 1'b1;
-      iss_dst = sbase + r;
-      iss_last = r == n1;
+      iss_dst = rp;
+      iss_last = rn1;
     end else if (st == S_ISSUE || st == S_DDEC) begin
       iss = st == S_ISSUE || pj_dec;
       unique case (op)
         OP_FWD: begin
-          iss_first = j == 16'd0;
-          iss_last = j == m1;
-          iss_dst = sbase + r;
+          iss_first = j0;
+          iss_last = jm1;
+          iss_dst = rp;
         end
         OP_ERR: begin
-          iss_first = r == 16'd0;
-          iss_last = r == n1;
-          iss_dst = obase + (j - lo);
+          iss_first = r0;
+          iss_last = rn1;
+          iss_dst = opp;
         end
         OP_UPDATE: begin
-          iss_bias = j == m;
-          iss_dst = sbase + r;
+          iss_bias = jm;
+          iss_dst = rp;
         end
         default: begin  // RELAX, OUTERR: elementwise over r
-          iss_dst = sbase + r;
-          iss_lab = r == label;
+          iss_dst = rp;
+          iss_lab = rlab;
         end
       endcase
     end
@@ -323,10 +332,10 @@ module pcg_core #(
   logic loop_end;
   always_comb begin
     unique case (op)
-      OP_FWD: loop_end = r == n1 && j == m1;
-      OP_ERR: loop_end = st == S_DPASS ? r == n1 : (r == n1 && j == hi1);
-      OP_UPDATE: loop_end = r == n1 && j == m;
-      default: loop_end = r == n1;
+      OP_FWD: loop_end = rn1 && jm1;
+      OP_ERR: loop_end = st == S_DPASS ? rn1 : (rn1 && jh1);
+      OP_UPDATE: loop_end = rn1 && jm;
+      default: loop_end = rn1;
     endcase
   end
 
@@ -363,7 +372,7 @@ module pcg_core #(
 
   // Slot RAM reads
   wire [SA-1:0] slot_mem = mem_addr[SA-1:0];
-  wire [SA-1:0] row_next = SA'((st == S_PREP) ? sbase : sbase + r + 16'd1);  // UPDATE: δ prefetch of the next row
+  wire [SA-1:0] row_next = SA'((st == S_PREP) ? rp : rp + 16'd1);  // UPDATE: δ prefetch of the next row
   always_comb begin
     bias_ra = iss_dst[SA-1:0];
     pre_ra = iss_dst[SA-1:0];
@@ -371,12 +380,12 @@ module pcg_core #(
     vhat_ra = iss_dst[SA-1:0];
     d_ra = iss_dst[SA-1:0];
     esum_ra = iss_dst[SA-1:0];
-    x_ra = XA'(xbase + j);
+    x_ra = XA'(xp);
     if (op == OP_UPDATE) begin
       pre_ra = row_next;
       eps_ra = row_next;
     end
-    if (op == OP_ERR && st == S_ISSUE) d_ra = SA'(sbase + r);
+    if (op == OP_ERR && st == S_ISSUE) d_ra = SA'(rp);
     if (mem_idle) begin
       bias_ra = slot_mem;
       pre_ra = slot_mem;
@@ -524,6 +533,96 @@ module pcg_core #(
   wire pj_dec = any_acc && !(c_valid[ctx] && same_acc);  // S_DDEC: the δ pass's flags are registered
   wire pj_ctx = cmd_first ? (c_any[cmd_ctx] && !(c_valid[cmd_ctx] && c_eq[cmd_ctx])) : c_proj[cmd_ctx];
 
+  // ---- loop counters, address pointers and their flags ----------------------------------------------
+  always_comb begin
+    r_inc = 1'b0;
+    r_rst = 1'b0;
+    j_inc = 1'b0;
+    j_rst = 1'b0;
+    unique case (st)
+      S_DPASS: r_inc = 1'b1;
+      S_DGAP: r_rst = 1'b1;
+      S_DDEC:
+      if (pj_dec) begin
+        r_rst = rn1;
+        r_inc = !rn1;
+        j_inc = rn1;
+      end
+      S_ISSUE:
+      unique case (op)
+        OP_FWD: begin
+          j_rst = jm1;
+          j_inc = !jm1;
+          r_inc = jm1;
+        end
+        OP_ERR: begin
+          r_rst = rn1;
+          r_inc = !rn1;
+          j_inc = rn1;
+        end
+        OP_UPDATE: begin
+          j_rst = jm;
+          j_inc = !jm;
+          r_inc = jm;
+        end
+        default: r_inc = 1'b1;
+      endcase
+      default: ;
+    endcase
+  end
+  always_ff @(posedge clk) begin
+    if (st == S_IDLE) begin  // follow the command port (see the FSM)
+      j <= cmd_op == OP_ERR ? cmd_lo : 16'd0;
+            r <= 16'd0;
+            rp <= cmd_sbase;
+            xp <= cmd_xbase;
+            opp <= cmd_obase;
+            r0 <= 1'b1;
+            rn1 <= cmd_n == 16'd1;
+            rlab <= cmd_label == 16'd0;
+            j0 <= cmd_op != OP_ERR || cmd_lo == 16'd0;
+            jm1 <= cmd_m == 16'd1;
+            jm <= 1'b0;
+            jh1 <= cmd_hi - cmd_lo == 16'd1;
+            n2 <= cmd_n - 16'd2;
+            m2 <= cmd_m - 16'd2;
+            hi2 <= cmd_hi - 16'd2;
+            labm1 <= cmd_label - 16'd1;
+            n1z <= cmd_n == 16'd1;
+            m1z <= cmd_m == 16'd1;
+            labz <= cmd_label == 16'd0;
+    end else begin
+      if (r_rst) begin
+        r <= 16'd0;
+        rp <= sbase;
+        r0 <= 1'b1;
+        rn1 <= n1z;
+        rlab <= labz;
+      end else if (r_inc) begin
+        r <= r + 16'd1;
+        rp <= rp + 16'd1;
+        r0 <= 1'b0;
+        rn1 <= r == n2;
+        rlab <= r == labm1;
+      end
+      if (j_rst) begin
+        j <= 16'd0;
+        xp <= xbase;
+        j0 <= 1'b1;
+        jm1 <= m1z;
+        jm <= 1'b0;
+      end else if (j_inc) begin
+        j <= j + 16'd1;
+        xp <= xp + 16'd1;
+        opp <= opp + 16'd1;
+        j0 <= 1'b0;
+        jm1 <= j == m2;
+        jm <= j == m1;
+        jh1 <= j == hi2;
+      end
+    end
+  end
+
   // ---- the control FSM ------------------------------------------------------------------------------
   logic [2:0] sel_d;
   logic lo_bit_d;
@@ -592,7 +691,7 @@ module pcg_core #(
       s4_dst <= s3_dst[SA-1:0];
       s4_pre <= round13(acc);
       // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
-      drow_load <= op == OP_UPDATE && (st == S_PREP || (st == S_ISSUE && j == m));
+      drow_load <= op == OP_UPDATE && (st == S_PREP || (st == S_ISSUE && jm));
       if (drow_load) drow <= s1_delta;
 
       // the generator steps once per weight and bias word, in stream order, as the word passes s2
@@ -606,32 +705,19 @@ module pcg_core #(
         S_IDLE: begin
           // While idle the command registers follow the command port, so that cmd_valid only decides the
           // state and context updates (it does not fan out to every command register: Fmax).
-          if (cmd_op == OP_ERR) begin
-            j  <= cmd_lo;
-            wv <= {1'b0, cmd_wbase[WA-1:0]} + (WA + 1)'(cmd_lo);
-          end
+          if (cmd_op == OP_ERR) wv <= {1'b0, cmd_wbase[WA-1:0]} + (WA + 1)'(cmd_lo);
+          else wv <= {1'b0, cmd_wbase[WA-1:0]};
           op <= cmd_op;
           ctx <= cmd_ctx;
           act <= cmd_act;
-          m <= cmd_m;
-          n1 <= cmd_n - 16'd1;
           m1 <= cmd_m - 16'd1;
-          hi1 <= cmd_hi - 16'd1;
           stride <= (WA + 1)'(cmd_m) + 1;
           wbase <= cmd_wbase[WA-1:0];
           sbase <= cmd_sbase;
           xbase <= cmd_xbase;
-          obase <= cmd_obase;
-          lo <= cmd_lo;
-          label <= cmd_label;
           shift <= cmd_shift;
           shift_w <= cmd_shift + 5'd11;
           rng <= rng_st[cmd_ctx];
-          r <= 16'd0;
-          if (cmd_op != OP_ERR) begin
-            j  <= 16'd0;
-            wv <= {1'b0, cmd_wbase[WA-1:0]};
-          end
           dcnt <= 3'd4;
           any_acc <= 1'b0;
           same_acc <= 1'b1;
@@ -666,11 +752,9 @@ module pcg_core #(
           end
         end
         S_DPASS: begin
-          r <= r + 16'd1;
-          if (r == n1) st <= S_DGAP;
+          if (rn1) st <= S_DGAP;
         end
         S_DGAP: begin  // δ of the last element is in s1 now; its flags are registered at this edge
-          r  <= 16'd0;
           st <= S_DDEC;
         end
         S_DDEC: begin
@@ -681,16 +765,7 @@ module pcg_core #(
           c_eq[ctx] <= same_acc;
           c_proj[ctx] <= pj_dec;
           err_zero <= !any_acc;
-          if (pj_dec) begin
-            if (r == n1) begin
-              r  <= 16'd0;
-              j  <= j + 16'd1;
-              wv <= {1'b0, wbase} + (WA + 1)'(j) + 1;
-            end else begin
-              r  <= r + 16'd1;
-              wv <= wv + stride;
-            end
-          end
+          if (pj_dec) wv <= rn1 ? {1'b0, wbase} + (WA + 1)'(j) + 1 : wv + stride;
           dcnt <= pj_dec ? 3'd3 : 3'd2;
           st <= pj_dec && !loop_end ? S_ISSUE : S_DRAIN;
         end
@@ -700,34 +775,10 @@ module pcg_core #(
         end
         S_ISSUE: begin
           unique case (op)
-            OP_FWD: begin
-              if (j == m1) begin
-                j  <= 16'd0;
-                r  <= r + 16'd1;
-                wv <= wv + 2;  // skip the bias slot
-              end else begin
-                j  <= j + 16'd1;
-                wv <= wv + 1;
-              end
-            end
-            OP_ERR: begin
-              if (r == n1) begin
-                r  <= 16'd0;
-                j  <= j + 16'd1;
-                wv <= {1'b0, wbase} + (WA + 1)'(j) + 1;
-              end else begin
-                r  <= r + 16'd1;
-                wv <= wv + stride;
-              end
-            end
-            OP_UPDATE: begin
-              wv <= wv + 1;
-              if (j == m) begin
-                j <= 16'd0;
-                r <= r + 16'd1;
-              end else j <= j + 16'd1;
-            end
-            default: r <= r + 16'd1;
+            OP_FWD: wv <= jm1 ? wv + 2 : wv + 1;  // skip the bias slot at a row's end
+            OP_ERR: wv <= rn1 ? {1'b0, wbase} + (WA + 1)'(j) + 1 : wv + stride;
+            OP_UPDATE: wv <= wv + 1;
+            default: ;
           endcase
           if (loop_end) st <= S_DRAIN;
         end
