@@ -165,34 +165,27 @@ module pcg_core #(
   logic [31:0] esum_wd;
   logic [15:0] bias_q, pre_q, vhat_q, eps_q, da_q, db_q;
   logic [31:0] esum_q;
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk)
     if (bias_we) bias_m[bias_wa] <= bias_wd;
-    bias_q <= bias_m[bias_ra];
-  end
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) bias_q <= bias_m[bias_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)
     if (pre_we) pre_m[pre_wa] <= pre_wd;
-    pre_q <= pre_m[pre_ra];
-  end
-  always_ff @(posedge clk) begin  // v̂ is written with pre (same address)
+  always_ff @(posedge clk) pre_q <= pre_m[pre_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)  // v̂ is written with pre (same address)
     if (pre_we) vhat_m[pre_wa] <= vhat_wd;
-    vhat_q <= vhat_m[vhat_ra];
-  end
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) vhat_q <= vhat_m[vhat_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)
     if (eps_we) eps_m[eps_wa] <= eps_wd;
-    eps_q <= eps_m[eps_ra];
-  end
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) eps_q <= eps_m[eps_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)
     if (da_we) da_m[d_wa] <= d_wd;
-    da_q <= da_m[d_ra];
-  end
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) da_q <= da_m[d_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)
     if (db_we) db_m[d_wa] <= d_wd;
-    db_q <= db_m[d_ra];
-  end
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) db_q <= db_m[d_ra];  // no read-during-write bypass: never the same address
+  always_ff @(posedge clk)
     if (esum_we) esum_m[esum_wa] <= esum_wd;
-    esum_q <= esum_m[esum_ra];
-  end
+  always_ff @(posedge clk) esum_q <= esum_m[esum_ra];  // no read-during-write bypass: never the same address
 
   logic [15:0] x_m[XWORDS];
   logic [XA-1:0] x_ra;
@@ -408,7 +401,7 @@ module pcg_core #(
   //   carry-out of the two low parts left-aligned in 32 bits.
   //   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
   //                                   = ε + ((e − ε) >>> k) + [(e − ε) mod 2^k > 2^(k−1)]
-  //   (the bracket: the low k bits left-aligned in 18 bits exceed 2^17).
+  //   (the bracket: the low k bits, masked, compared with 2^(k−1)).
   logic signed [31:0] u_x;
   logic [4:0] u_sh;
   always_comb begin
@@ -456,8 +449,7 @@ module pcg_core #(
   logic [15:0] q1_eps, q2_eps;
   logic [SA-1:0] q1_dst, q2_dst;
   logic q1_v, q2_v;
-  logic [17:0] q_low;
-  always_comb q_low = shift == 5'd0 ? 18'd0 : 18'($unsigned(q1_x)) << (5'd18 - shift);
+  logic [16:0] relax_mask, relax_half;  // 2^k − 1 and 2^(k−1) (0 for k = 0), set with the command
   always_ff @(posedge clk) begin
     q1_v <= s2_v && op == OP_RELAX;
     q1_x <= 17'(s2_back) - 17'($signed(s2_w));
@@ -465,7 +457,7 @@ module pcg_core #(
     q1_dst <= s2_dst[SA-1:0];
     q2_v <= q1_v;
     q2_sh <= q1_x >>> shift;
-    q2_c <= q_low[17] && q_low[16:0] != 17'd0;
+    q2_c <= (17'($unsigned(q1_x)) & relax_mask) > relax_half;
     q2_eps <= q1_eps;
     q2_dst <= q1_dst;
   end
@@ -717,6 +709,8 @@ module pcg_core #(
           xbase <= cmd_xbase;
           shift <= cmd_shift;
           shift_w <= cmd_shift + 5'd11;
+          relax_mask <= (17'd1 << cmd_shift) - 17'd1;
+          relax_half <= cmd_shift == 5'd0 ? 17'd0 : 17'd1 << (cmd_shift - 5'd1);
           rng <= rng_st[cmd_ctx];
           dcnt <= 3'd4;
           any_acc <= 1'b0;
