@@ -6,9 +6,12 @@
 // 3. nextpnr-ice40 once per seed (as many at a time as there are hardware threads), each with --report;
 //    Fmax comes from the report (fallback: the log's "Max frequency for clock" line). --timing-allow-fail
 //    lets a slow seed finish: pass/fail against --freq is judged here, from the median.
+//    A design too big for the device stops nextpnr at packing: the packed utilisation is read from its
+//    log and reported without Fmax or bitstream.
 // 4. icepack the fastest seed's placement into OUT/pcg_top.bin.
 // 5. Table on stdout (or one JSON line with --json); the same figures in OUT/synth.json.
-// Exit code 0 when the flow ran, whether or not timing was met; the figures say pass or fail.
+// Exit code 0 when the flow ran, whether or not timing was met (the figures say pass or fail); 1 when the
+// design does not fit; bad input, missing or failing tools throw SynthError (main: exit code 2).
 #include "synth.hpp"
 
 #include "output.hpp"
@@ -17,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,7 +116,7 @@ fs::path find_rtl_dir(const std::string& given) {
   std::vector<fs::path> tried;
   if (std::strlen(PCGRID_SOURCE_DIR) > 0) tried.push_back(fs::path(PCGRID_SOURCE_DIR) / "rtl");
   if (const fs::path e = exe_dir(); !e.empty()) {
-    tried.push_back(e.parent_path() / "rtl");                    // build directory inside the source tree
+    tried.push_back(e.parent_path() / "rtl");                       // build directory inside the source tree
     tried.push_back(e.parent_path() / "share" / "pcgrid" / "rtl");  // an installed tree
   }
   std::string names;
@@ -127,15 +131,18 @@ fs::path find_rtl_dir(const std::string& given) {
 std::vector<fs::path> rtl_files(const fs::path& dir) {
   for (const char* f : {"pcg_top.sv", "pcg_core.sv", "pcg_router.sv"})
     if (!fs::is_regular_file(dir / f))
-      throw SynthError(fmt::format("{}: missing (the synthesis top pcg_top needs pcg_top.sv, pcg_core.sv and "
-                                   "pcg_router.sv in the RTL directory)",
-                                   (dir / f).string()));
+      throw SynthError(
+          fmt::format("{}: missing (the synthesis top pcg_top needs pcg_top.sv, pcg_core.sv and "
+                      "pcg_router.sv in the RTL directory)",
+                      (dir / f).string()));
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string ext = e.path().extension().string();
     if (e.is_regular_file() && (ext == ".sv" || ext == ".v")) files.push_back(e.path());
   }
-  auto is_pkg = [](const fs::path& p) { return p.stem().string().size() > 4 && p.stem().string().substr(p.stem().string().size() - 4) == "_pkg"; };
+  auto is_pkg = [](const fs::path& p) {
+    return p.stem().string().size() > 4 && p.stem().string().substr(p.stem().string().size() - 4) == "_pkg";
+  };
   std::sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
     return std::make_pair(!is_pkg(a), a.filename()) < std::make_pair(!is_pkg(b), b.filename());
   });
@@ -160,7 +167,8 @@ std::map<std::string, long long> parse_params(const std::vector<std::string>& gi
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -169,8 +177,17 @@ std::string quote(const fs::path& p) {  // a Yosys command-line argument
   return s.find_first_of(" \t\"") == std::string::npos ? s : "\"" + s + "\"";
 }
 
+// Address-space limit of every tool: half the machine's memory. Yosys's SAT-based `share` pass has been
+// seen to grow past 19 GB on an earlier RTL; a tool that hits the limit fails on its own (bad_alloc)
+// instead of calling the kernel's OOM killer onto the machine's other processes.
+rlim_t tool_memory_limit() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? rlim_t(pages) * rlim_t(page) / 2 : RLIM_INFINITY;
+}
+
 // Starts argv in `cwd` with stdout and stderr going to `log`.
 pid_t spawn(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  const rlim_t mem = tool_memory_limit();
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -183,6 +200,8 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& cwd, const fs:
   }
   if (pid == 0) {
     if (::chdir(cwd.c_str()) != 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(127);
+    const struct rlimit lim = {mem, mem};
+    ::setrlimit(RLIMIT_AS, &lim);
     const int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
     ::execvp(args[0], args.data());
@@ -194,17 +213,51 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& cwd, const fs:
   return pid;
 }
 
+// The tool's exit code, or -N when signal N killed it.
+int status_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+}
+
 int wait_for(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return status_code(status);
 }
 
+// nextpnr's "Device utilisation" lines ("Info:  ICESTORM_LC:  7049/ 5280   133%"): name → used.
+std::map<std::string, int> utilisation_from_log(const fs::path& log) {
+  static const std::regex re("^Info:\\s+(\\w+):\\s+([0-9]+)/\\s*([0-9]+)\\s+([0-9]+)%");
+  std::ifstream f(log);
+  std::string line;
+  std::map<std::string, int> out;
+  while (std::getline(f, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, re)) out[m[1]] = std::stoi(m[2]);
+  }
+  return out;
+}
+
+// nextpnr's "Device utilisation" lines of resources above 100% ("ICESTORM_LC 7049/5280 (133%)").
+std::string over_capacity(const fs::path& log) {
+  static const std::regex re("^Info:\\s+(\\w+):\\s+([0-9]+)/\\s*([0-9]+)\\s+([0-9]+)%");
+  std::ifstream f(log);
+  std::string line, out;
+  while (std::getline(f, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, re) && std::stoll(m[2]) > std::stoll(m[3]))
+      out += fmt::format("{}{} {}/{} ({}%)", out.empty() ? "" : ", ", std::string(m[1]), std::string(m[2]),
+                         std::string(m[3]), std::string(m[4]));
+  }
+  return out;
+}
+
+// rc: the exit code, or -N for signal N.
 [[noreturn]] void tool_failed(const std::string& tool, int rc, const fs::path& log) {
-  throw SynthError(fmt::format("{} failed (exit code {}); log {}, last lines:{}", tool, rc, log.string(),
-                               last_lines(log, 15)));
+  const std::string how = rc < 0 ? fmt::format("killed by signal {}{}", -rc, -rc == SIGKILL ? ", out of memory?" : "")
+                                 : fmt::format("exit code {}", rc);
+  throw SynthError(fmt::format("{} failed ({}); log {}, last lines:{}", tool, how, log.string(), last_lines(log, 15)));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -264,10 +317,24 @@ int run_synth(const SynthOpts& o) {
   const fs::path rtl = find_rtl_dir(o.rtl);
   const std::vector<fs::path> files = rtl_files(rtl);
   if (!fs::is_regular_file(rtl / kTemplate))
-    throw SynthError(fmt::format("{}: missing (the Yosys script template of pcgrid synth)", (rtl / kTemplate).string()));
+    throw SynthError(
+        fmt::format("{}: missing (the Yosys script template of pcgrid synth)", (rtl / kTemplate).string()));
   const std::string templ = read_file(rtl / kTemplate);
 
   std::map<std::string, long long> params = parse_params(o.params);
+  {
+    // Yosys would stop on an unknown name too ("Can't find object for defparam"), but only after a while.
+    static const std::regex decl("parameter\\s+(?:int\\s+|bit\\s+|integer\\s+)?(\\w+)\\s*=");
+    const std::string top = read_file(rtl / "pcg_top.sv");
+    std::vector<std::string> known;
+    for (std::sregex_iterator it(top.begin(), top.end(), decl), end; it != end; ++it) known.push_back((*it)[1]);
+    for (const auto& [k, v] : params)
+      if (std::find(known.begin(), known.end(), k) == known.end()) {
+        std::string names;
+        for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
+        throw SynthError(fmt::format("--param {}: pcg_top has no parameter {} (it has {})", k, k, names));
+      }
+  }
   std::string note;
   if (std::string(t.name) == "hx8k") {
     note = "hx8k has no DSP or SPRAM tiles: synthesised without -dsp -spram (multipliers in logic)";
@@ -291,9 +358,10 @@ int run_synth(const SynthOpts& o) {
     if (fs::exists(st) && !fs::is_directory(st))
       throw SynthError(fmt::format("--out {}: exists and is not a directory", out_shown.string()));
     if (fs::exists(st) && !fs::is_empty(out, ec) && !o.force)
-      throw SynthError(fmt::format("--out {}: exists and is not empty; pass --force to write into it (files of an "
-                                   "earlier run are overwritten)",
-                                   out_shown.string()));
+      throw SynthError(
+          fmt::format("--out {}: exists and is not empty; pass --force to write into it (files of an "
+                      "earlier run are overwritten)",
+                      out_shown.string()));
   }
 
   std::string missing, pkgs;
@@ -303,8 +371,8 @@ int run_synth(const SynthOpts& o) {
       pkgs += std::string(" ") + tool.package;
     }
   if (!missing.empty())
-    throw SynthError(fmt::format("not on PATH: {}; install them with ./scripts/setup.sh (or apt-get install{})",
-                                 missing, pkgs));
+    throw SynthError(
+        fmt::format("not on PATH: {}; install them with ./scripts/setup.sh (or apt-get install{})", missing, pkgs));
 
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -357,6 +425,8 @@ int run_synth(const SynthOpts& o) {
              t.nextpnr_flag, t.package, o.seeds, jobs, shown("nextpnr_seed*.log"));
   std::vector<double> fmax(size_t(o.seeds), -1);
   std::map<pid_t, int> running;
+  std::string over;  // the resources above capacity when the design does not fit (then no Fmax)
+  fs::path over_log;
   auto collect = [&]() {
     int status_rc = 0;
     pid_t pid;
@@ -364,7 +434,7 @@ int run_synth(const SynthOpts& o) {
       int status = 0;
       pid = ::waitpid(-1, &status, 0);
       if (pid < 0 && errno != EINTR) throw SynthError("waiting for nextpnr-ice40 failed");
-      status_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      status_rc = status_code(status);
     } while (pid < 0 || !running.count(pid));
     const int k = running[pid];
     running.erase(pid);
@@ -372,7 +442,11 @@ int run_synth(const SynthOpts& o) {
     if (status_rc != 0) {
       for (const auto& [p, _] : running) ::kill(p, SIGTERM);
       for (const auto& [p, _] : running) wait_for(p);
-      tool_failed(fmt::format("nextpnr-ice40 (seed {})", k), status_rc, out_shown / log.filename());
+      running.clear();
+      over = over_capacity(log);
+      if (over.empty()) tool_failed(fmt::format("nextpnr-ice40 (seed {})", k), status_rc, out_shown / log.filename());
+      over_log = log;
+      return;
     }
     fmax[size_t(k - 1)] = fmax_of(out / fmt::format("report_seed{}.json", k), log);
     if (fmax[size_t(k - 1)] < 0)
@@ -380,8 +454,9 @@ int run_synth(const SynthOpts& o) {
     fmt::print(stderr, "pcgrid synth:       seed {}: {:.2f} MHz ({:.1f} s)\n", k, fmax[size_t(k - 1)],
                seconds_since(t0));
   };
-  for (int k = 1; k <= o.seeds; ++k) {
+  for (int k = 1; k <= o.seeds && over.empty(); ++k) {
     if (int(running.size()) >= jobs) collect();
+    if (!over.empty()) break;
     std::vector<std::string> args = {"nextpnr-ice40",
                                      t.nextpnr_flag,
                                      "--package",
@@ -401,42 +476,56 @@ int run_synth(const SynthOpts& o) {
     running[spawn(args, out, out / fmt::format("nextpnr_seed{}.log", k))] = k;
   }
   while (!running.empty()) collect();
-  fmt::print(stderr, "pcgrid synth: [2/3] done in {:.1f} s\n", seconds_since(t0));
+  const bool placed = over.empty();
+  fmt::print(stderr, "pcgrid synth: [2/3] {} in {:.1f} s\n", placed ? "done" : "stopped: the design does not fit",
+             seconds_since(t0));
 
-  // Utilisation: packing does not depend on the seed; seed 1's report.
-  Use lc, dsp, spram, bram, io;
-  try {
-    const json u = json::parse(read_file(out / "report_seed1.json")).at("utilization");
-    auto used = [&](const char* k) { return u.contains(k) ? u.at(k).at("used").get<int>() : 0; };
-    lc = {used("ICESTORM_LC"), t.lcs};
-    dsp = {used("ICESTORM_DSP"), t.dsps};
-    spram = {used("ICESTORM_SPRAM"), t.sprams};
-    bram = {used("ICESTORM_RAM"), t.brams};
-    io = {used("SB_IO"), t.ios};
-  } catch (const json::exception& e) {
-    throw SynthError(fmt::format("{}: no utilisation figures: {}", shown("report_seed1.json"), e.what()));
+  // Utilisation: packing does not depend on the seed: seed 1's report, or the failed run's log.
+  std::map<std::string, int> util;
+  if (placed) {
+    try {
+      const json report = json::parse(read_file(out / "report_seed1.json"));
+      for (const auto& [k, v] : report.at("utilization").items()) util[k] = v.at("used").get<int>();
+    } catch (const json::exception& e) {
+      throw SynthError(fmt::format("{}: no utilisation figures: {}", shown("report_seed1.json"), e.what()));
+    }
+  } else {
+    util = utilisation_from_log(over_log);
   }
+  auto use = [&](const char* k, int available) { return Use{util.count(k) ? util[k] : 0, available}; };
+  const Use lc = use("ICESTORM_LC", t.lcs), dsp = use("ICESTORM_DSP", t.dsps), spram = use("ICESTORM_SPRAM", t.sprams),
+            bram = use("ICESTORM_RAM", t.brams), io = use("SB_IO", t.ios);
 
   // ---- icepack the fastest seed ----
-  const int best = int(std::max_element(fmax.begin(), fmax.end()) - fmax.begin()) + 1;
-  t0 = std::chrono::steady_clock::now();
-  fmt::print(stderr, "pcgrid synth: [3/3] icepack: seed {} -> {}\n", best, shown("pcg_top.bin"));
-  if (const int rc = wait_for(spawn({"icepack", fmt::format("pcg_top_seed{}.asc", best), "pcg_top.bin"}, out,
-                                    out / "icepack.log"));
-      rc != 0)
-    tool_failed("icepack", rc, out_shown / "icepack.log");
-  fmt::print(stderr, "pcgrid synth: [3/3] done in {:.1f} s\n", seconds_since(t0));
+  int best = 0;
+  if (placed) {
+    best = int(std::max_element(fmax.begin(), fmax.end()) - fmax.begin()) + 1;
+    t0 = std::chrono::steady_clock::now();
+    fmt::print(stderr, "pcgrid synth: [3/3] icepack: seed {} -> {}\n", best, shown("pcg_top.bin"));
+    if (const int rc = wait_for(
+            spawn({"icepack", fmt::format("pcg_top_seed{}.asc", best), "pcg_top.bin"}, out, out / "icepack.log"));
+        rc != 0)
+      tool_failed("icepack", rc, out_shown / "icepack.log");
+    fmt::print(stderr, "pcgrid synth: [3/3] done in {:.1f} s\n", seconds_since(t0));
+  }
 
   // ---- report ----
-  const double fmed = median(fmax);
-  const bool timing_met = fmed >= o.freq;
-  const bool fits = lc.ok() && dsp.ok() && spram.ok() && bram.ok() && io.ok();
+  const double fmed = placed ? median(fmax) : 0;
+  const bool timing_met = placed && fmed >= o.freq;
+  const bool fits = placed && lc.ok() && dsp.ok() && spram.ok() && bram.ok() && io.ok();
   auto use_json = [](const Use& u) { return json{{"used", u.used}, {"available", u.available}}; };
+  const bool no_core = params.count("WITH_CORE") && params.at("WITH_CORE") == 0;
+  const bool no_router = params.count("WITH_ROUTER") && params.at("WITH_ROUTER") == 0;
+  const std::string what = no_core && no_router ? "host port only, WITH_CORE=0 WITH_ROUTER=0"
+                           : no_core            ? "the router alone behind the host port, WITH_CORE=0"
+                           : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"
+                                                : "one pcg_core + one pcg_router";
   json j;
   j["target"] = t.name;
   j["device"] = t.device;
   j["package"] = t.package;
   j["top"] = "pcg_top";
+  j["measures"] = what;
   j["rtl_dir"] = rtl.string();
   j["rtl_files"] = json::array();
   for (const auto& f : files) j["rtl_files"].push_back(f.filename().string());
@@ -444,26 +533,34 @@ int run_synth(const SynthOpts& o) {
   if (!note.empty()) j["note"] = note;
   j["freq_target_mhz"] = o.freq;
   j["seeds"] = o.seeds;
-  j["fmax_mhz"] = fmax;
-  j["fmax_median_mhz"] = fmed;
+  j["fmax_mhz"] = placed ? json(fmax) : json::array();
+  j["fmax_median_mhz"] = placed ? json(fmed) : json(nullptr);
   j["timing_met"] = timing_met;
-  j["resources"] = {{"lc", use_json(lc)},   {"ff", ffs},         {"dsp", use_json(dsp)},
-                    {"spram", use_json(spram)}, {"bram", use_json(bram)}, {"io", use_json(io)}};
+  j["resources"] = {{"lc", use_json(lc)},     {"ff", ffs},         {"dsp", use_json(dsp)}, {"spram", use_json(spram)},
+                    {"bram", use_json(bram)}, {"io", use_json(io)}};
   j["fits"] = fits;
+  if (!placed) j["over_capacity"] = over;
   j["yosys_cells"] = cells;
-  j["bitstream"] = shown("pcg_top.bin");
-  j["bitstream_seed"] = best;
+  j["bitstream"] = placed ? json(shown("pcg_top.bin")) : json(nullptr);
+  j["bitstream_seed"] = placed ? json(best) : json(nullptr);
   j["out_dir"] = out_shown.string();
   write_output((out / "synth.json").string(), j.dump(2) + "\n", true);
 
+  // A design that does not fit has no Fmax and no bitstream: the figures are printed, the exit code is 1.
+  const int rc = placed ? 0 : 1;
+  if (!placed)
+    fmt::print(stderr,
+               "pcgrid synth: the design does not fit the {}: {}; log {} (--param WITH_ROUTER=0 or WITH_CORE=0 "
+               "measures the core or the router alone{})\n",
+               t.device, over, shown(over_log.filename().string()),
+               std::string(t.name) == "up5k" ? "; --target hx8k has more logic cells" : "");
   if (o.json) {
     fmt::print("{}\n", j.dump());
-    return 0;
+    return rc;
   }
-  auto pct = [](const Use& u) { return u.available ? fmt::format("{:>4.0f}%", 100.0 * u.used / u.available) : "     "; };
+  auto pct = [](const Use& u) { return u.available ? fmt::format("{:>4}%", 100 * u.used / u.available) : "     "; };
   auto verdict = [](bool ok) { return ok ? "ok" : "OVER"; };
-  fmt::print("pcgrid synth: pcg_top (one pcg_core + one pcg_router) on {} {}, target {} MHz\n", t.device, t.package,
-             o.freq);
+  fmt::print("pcgrid synth: pcg_top ({}) on {} {}, target {} MHz\n", what, t.device, t.package, o.freq);
   if (!params.empty()) {
     std::string ps;
     for (const auto& [k, v] : params) ps += fmt::format(" {}={}", k, v);
@@ -479,14 +576,19 @@ int run_synth(const SynthOpts& o) {
   fmt::print("{:<22} {:>6} {:>9} {}  {}\n", "BRAM (SB_RAM40_4K)", bram.used, bram.available, pct(bram),
              verdict(bram.ok()));
   fmt::print("{:<22} {:>6} {:>9} {}  {}\n", "I/O pins", io.used, io.available, pct(io), verdict(io.ok()));
+  if (!placed) {
+    fmt::print("\nFmax: not measured, the design does not fit the {} ({})\n", t.device, over);
+    fmt::print("fits the {}: NO; figures in {}\n", t.device, shown("synth.json"));
+    return rc;
+  }
   std::string per_seed;
   for (size_t k = 0; k < fmax.size(); ++k) per_seed += fmt::format("{}seed {} {:.2f}", k ? ", " : "", k + 1, fmax[k]);
   fmt::print("\nFmax (nextpnr, register to register, MHz): {}\n", per_seed);
   fmt::print("median {:.2f} MHz: {} at {} MHz\n", fmed, timing_met ? "PASS" : "FAIL", o.freq);
   fmt::print("fits the {}: {}\n", t.device, fits ? "yes" : "NO");
-  fmt::print("bitstream: {} (seed {}, {:.2f} MHz); figures in {}\n", shown("pcg_top.bin"), best,
-             fmax[size_t(best - 1)], shown("synth.json"));
-  return 0;
+  fmt::print("bitstream: {} (seed {}, {:.2f} MHz); figures in {}\n", shown("pcg_top.bin"), best, fmax[size_t(best - 1)],
+             shown("synth.json"));
+  return rc;
 }
 
 }  // namespace pcgrid::cli

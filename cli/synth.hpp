@@ -15,12 +15,12 @@ struct SynthError : std::runtime_error {
 
 struct SynthOpts {
   std::string target = "up5k";      // up5k (sg48) or hx8k (ct256)
-  int seeds = 3;                     // nextpnr --seed 1..seeds; Fmax = median over seeds
-  double freq = 48;                  // target clock, MHz
-  std::string rtl;                   // RTL directory; empty = the source tree's rtl/
-  std::string out;                   // work directory; empty = ./synth-<target>
-  std::string pcf;                   // optional pin constraints; empty = nextpnr places the I/O
-  std::vector<std::string> params;   // NAME=VALUE overrides of pcg_top's parameters
+  int seeds = 3;                    // nextpnr --seed 1..seeds; Fmax = median over seeds
+  double freq = 48;                 // target clock, MHz
+  std::string rtl;                  // RTL directory; empty = the source tree's rtl/
+  std::string out;                  // work directory; empty = ./synth-<target>
+  std::string pcf;                  // optional pin constraints; empty = nextpnr places the I/O
+  std::vector<std::string> params;  // NAME=VALUE overrides of pcg_top's parameters
   bool json = false, force = false;
 };
 

@@ -6,14 +6,16 @@
 // all of the tile's logic. WHAT THIS IS NOT. It is not the network interface that the lockstep harness
 // verifies against the SystemC grid, and nothing here is part of the numeric or timing specification: the
 // host protocol and the tiny network interface (NI) below are only as much as a measurement needs. There
-// is no flow control towards the router's input ports (the router's sticky overflow shows a violation),
-// and nothing of this file has been simulated against the SystemC model.
+// is no flow control towards the router's input ports (the router's sticky overflow shows a violation).
+// Only a smoke test outside the repository has simulated it (Icarus: host memory write/read, a flit
+// through the router, NI memory write and read).
 //
 // PINS (27): clk_i; rst_i (synchronous, active high); we_i, addr_i[3:0], wdata_i[7:0] (a host action per
 // cycle, registered at the pins); rdata_o[7:0] (the readback byte chosen by RSEL, registered); busy_o,
-// err_zero_o (the core's); overflow_o (the router's, sticky); flit_o (some captured output flit is new).
+// err_zero_o (the core's); overflow_o (the router's, sticky); flit_o (a flit left some router output
+// since the last WATCH).
 //
-// HOST ACTIONS (we_i = 1, addr_i =):
+// HOST ACTIONS (we_i = 1, addr_i =); the action takes effect one cycle after the pins show it:
 //   0 SHIFT   load <= {load, wdata_i}: a 192-bit load register filled a byte at a time, last byte = LSBs
 //   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 190
 //             bits). The core's rules apply: only while busy_o = 0.
@@ -22,13 +24,12 @@
 //   4 INJECT  router input port wdata_i[2:0] (0 local, 1 E, 2 W, 3 N, 4 S) receives the flit load[31:0]
 //             with head = wdata_i[3], tail = wdata_i[4] (head flit: [7:0] destination x, [15:8] y)
 //   5 CREDIT  credit_in = wdata_i[4:0] for one cycle (the downstream behind output p freed a slot)
-//   6 RSEL    rdata_o shows readback byte wdata_i[4:0] from the next cycle on:
-//               5p+0..5p+3  the last flit out of router output p (p = 0 local, 1 E, 2 W, 3 N, 4 S)
-//               5p+4        {0, from[2:0], tail, head} of that flit
-//               25, 26      RD (the last mem_rdata read) low, high byte
-//               27          {new-flit flags [4:0], overflow, err_zero, busy}
-//               28          {NI dropped a flit, router local_ready, NI FIFO count [2:0], NI state [1:0], 0}
-//   7 CLEAR   clear the new-flit flags of the outputs in wdata_i[4:0]
+//   6 RSEL    rdata_o shows readback byte wdata_i[3:0] from the next cycle on:
+//               0..3  the last flit out of the watched router output, 4 {0, from[2:0], tail, head} of it
+//               5, 6  RD (the last mem_rdata read) low, high byte
+//               7     {flit-left-output flags [4:0], overflow, err_zero, busy}
+//               8     {NI dropped a flit, router local_ready, NI FIFO count [2:0], NI state [1:0], 0}
+//   7 WATCH   watch router output wdata_i[2:0] (0 local, 1 E, 2 W, 3 N, 4 S); clear the five flags
 //
 // NETWORK INTERFACE (router local output → core). The router's local output has no backpressure, so its
 // flits enter a NI_DEPTH-flit FIFO (a flit arriving at a full FIFO is dropped and counted in a sticky
@@ -40,6 +41,10 @@
 //             fill it, same layout as the host's); the tail flit (its data ignored) issues cmd_valid
 //   2 MEMRD   the header issues mem_re at (sel, addr); the word lands in RD
 // The NI shares the load register with the host: a host that shifts while a CMD packet arrives mixes them.
+//
+// PARTS. WITH_CORE = 0 or WITH_ROUTER = 0 leaves that block out, to measure the other one alone (pcgrid
+// synth --param WITH_ROUTER=0): without the router, INJECT into port 0 hands the flit straight to the NI
+// and the other ports do nothing; without the core, busy/err_zero/mem_rdata are 0.
 module pcg_top #(
     parameter int MY_X = 0,  // the router's coordinates (its my_x / my_y inputs)
     parameter int MY_Y = 0,
@@ -49,7 +54,9 @@ module pcg_top #(
     parameter int XWORDS = 1024,
     parameter int OWORDS = 1024,
     parameter int CTX = 4,
-    parameter int NI_DEPTH = 4  // NI FIFO, flits (a power of two)
+    parameter int NI_DEPTH = 2,  // NI FIFO, flits (a power of two)
+    parameter bit WITH_CORE = 1,  // 0: no pcg_core (measure the router alone)
+    parameter bit WITH_ROUTER = 1  // 0: no pcg_router (measure the core alone)
 ) (
     input  logic       clk_i,
     input  logic       rst_i,
@@ -72,22 +79,30 @@ module pcg_top #(
   localparam int CFirst = 189;
 
   localparam logic [3:0] AShift = 4'd0, ACmd = 4'd1, AMemWr = 4'd2, AMemRd = 4'd3;
-  localparam logic [3:0] AInject = 4'd4, ACredit = 4'd5, ARsel = 4'd6, AClear = 4'd7;
+  localparam logic [3:0] AInject = 4'd4, ACredit = 4'd5, ARsel = 4'd6, AWatch = 4'd7;
 
-  // ---- host port, registered at the pins ------------------------------------------------------------
+  // ---- host port, decoded into one register per action at the pins ---------------------------------
   logic rst_q, we_q;
-  logic [3:0] addr_q;
   logic [7:0] wdata_q;
+  logic act_shift_q, act_cmd_q, act_memwr_q, act_memrd_q, act_rsel_q, act_watch_q;
+  logic [4:0] act_inject_q, act_credit_q;
   always_ff @(posedge clk_i) begin
     rst_q <= rst_i;
     we_q <= we_i;
-    addr_q <= addr_i;
     wdata_q <= wdata_i;
+    act_shift_q <= we_i && addr_i == AShift;
+    act_cmd_q <= we_i && addr_i == ACmd;
+    act_memwr_q <= we_i && addr_i == AMemWr;
+    act_memrd_q <= we_i && addr_i == AMemRd;
+    act_rsel_q <= we_i && addr_i == ARsel;
+    act_watch_q <= we_i && addr_i == AWatch;
+    for (int p = 0; p < 5; p++) act_inject_q[p] <= we_i && addr_i == AInject && wdata_i[2:0] == 3'(p);
+    act_credit_q <= (we_i && addr_i == ACredit) ? wdata_i[4:0] : 5'b0;
   end
   logic host_cmd, host_memwr, host_memrd;
-  assign host_cmd = we_q && addr_q == ACmd;
-  assign host_memwr = we_q && addr_q == AMemWr;
-  assign host_memrd = we_q && addr_q == AMemRd;
+  assign host_cmd = act_cmd_q;
+  assign host_memwr = act_memwr_q;
+  assign host_memrd = act_memrd_q;
 
   // ---- router -----------------------------------------------------------------------------------------
   logic [4:0] r_in_valid, r_in_head, r_in_tail, r_credit_in;
@@ -98,52 +113,63 @@ module pcg_top #(
   logic r_overflow, r_local_ready;
   logic [LoadBits-1:0] load_q;
 
-  always_ff @(posedge clk_i) begin
-    if (rst_q) begin
-      r_in_valid <= '0;
-      r_credit_in <= '0;
-    end else begin
-      r_in_valid <= '0;
-      r_credit_in <= '0;
-      if (we_q && addr_q == AInject && wdata_q[2:0] < 3'd5) r_in_valid[wdata_q[2:0]] <= 1'b1;
-      if (we_q && addr_q == ACredit) r_credit_in <= wdata_q[4:0];
-    end
-    r_in_head <= {5{wdata_q[3]}};
-    r_in_tail <= {5{wdata_q[4]}};
-    r_in_data <= {5{load_q[FLIT_BITS-1:0]}};
+  // The action registers drive the router's inputs directly: load changes at the end of a SHIFT, so a
+  // flit is stable in the cycle of its INJECT.
+  assign r_in_valid = act_inject_q;
+  assign r_credit_in = act_credit_q;
+  assign r_in_head = {5{wdata_q[3]}};
+  assign r_in_tail = {5{wdata_q[4]}};
+  assign r_in_data = {5{load_q[FLIT_BITS-1:0]}};
+
+  if (WITH_ROUTER) begin : g_router
+    pcg_router #(
+        .FLIT_BITS(FLIT_BITS),
+        .DEPTH(DEPTH)
+    ) u_router (
+        .clk(clk_i),
+        .rst(rst_q),
+        .my_x(8'(MY_X)),
+        .my_y(8'(MY_Y)),
+        .in_valid(r_in_valid),
+        .in_data(r_in_data),
+        .in_head(r_in_head),
+        .in_tail(r_in_tail),
+        .credit_in(r_credit_in),
+        .local_ready(r_local_ready),
+        .out_valid(r_out_valid),
+        .out_data(r_out_data),
+        .out_head(r_out_head),
+        .out_tail(r_out_tail),
+        .out_from(r_out_from),
+        .overflow(r_overflow)
+    );
+  end else begin : g_no_router
+    assign r_local_ready = 1'b1;
+    assign r_out_valid = {4'b0, r_in_valid[0]};
+    assign r_out_data = r_in_data;
+    assign r_out_head = r_in_head;
+    assign r_out_tail = r_in_tail;
+    assign r_out_from = '0;
+    assign r_overflow = 1'b0;
   end
 
-  pcg_router #(
-      .FLIT_BITS(FLIT_BITS),
-      .DEPTH(DEPTH)
-  ) u_router (
-      .clk(clk_i),
-      .rst(rst_q),
-      .my_x(8'(MY_X)),
-      .my_y(8'(MY_Y)),
-      .in_valid(r_in_valid),
-      .in_data(r_in_data),
-      .in_head(r_in_head),
-      .in_tail(r_in_tail),
-      .credit_in(r_credit_in),
-      .local_ready(r_local_ready),
-      .out_valid(r_out_valid),
-      .out_data(r_out_data),
-      .out_head(r_out_head),
-      .out_tail(r_out_tail),
-      .out_from(r_out_from),
-      .overflow(r_overflow)
-  );
-
-  // ---- every output's last flit, for readback ---------------------------------------------------------
-  logic [39:0] cap_q[5];  // {0, from[2:0], tail, head, data[31:0]}
+  // ---- the watched output's last flit and a flag per output, for readback ---------------------------
+  logic [4:0] watch_q;  // one-hot
+  logic [39:0] cap_q;  // {0, from[2:0], tail, head, data[31:0]}
   logic [4:0] cap_v_q;
   always_ff @(posedge clk_i) begin
     for (int p = 0; p < 5; p++)
-      if (r_out_valid[p])
-        cap_q[p] <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
-    if (rst_q) cap_v_q <= '0;
-    else cap_v_q <= (cap_v_q & ~((we_q && addr_q == AClear) ? wdata_q[4:0] : 5'b0)) | r_out_valid;
+      if (r_out_valid[p] && watch_q[p])
+        cap_q <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+    if (rst_q) begin
+      watch_q <= 5'b00001;
+      cap_v_q <= '0;
+    end else if (act_watch_q) begin
+      for (int p = 0; p < 5; p++) watch_q[p] <= wdata_q[2:0] == 3'(p);
+      cap_v_q <= '0;
+    end else begin
+      cap_v_q <= cap_v_q | r_out_valid;
+    end
   end
 
   // ---- network interface: local output → FIFO → core ------------------------------------------------
@@ -209,7 +235,7 @@ module pcg_top #(
 
   // ---- load register (host bytes, NI words) ----------------------------------------------------------
   always_ff @(posedge clk_i) begin
-    if (we_q && addr_q == AShift) load_q <= {load_q[LoadBits-9:0], wdata_q};
+    if (act_shift_q) load_q <= {load_q[LoadBits-9:0], wdata_q};
     else if (ni_shift) load_q <= {load_q[LoadBits-33:0], ni_flit};
   end
 
@@ -217,40 +243,46 @@ module pcg_top #(
   logic core_mem_re;
   assign core_mem_re = host_memrd || ni_memrd;
 
-  pcg_core #(
-      .SRAM_WORDS(SRAM_WORDS),
-      .SLOTS(SLOTS),
-      .XWORDS(XWORDS),
-      .OWORDS(OWORDS),
-      .CTX(CTX)
-  ) u_core (
-      .clk(clk_i),
-      .rst(rst_q),
-      .cmd_valid(host_cmd || ni_cmd),
-      .cmd_op(load_q[COp+:3]),
-      .cmd_ctx(load_q[CCtx+:2]),
-      .cmd_first(load_q[CFirst]),
-      .cmd_n(load_q[CN+:16]),
-      .cmd_m(load_q[CM+:16]),
-      .cmd_wbase(load_q[CWbase+:16]),
-      .cmd_sbase(load_q[CSbase+:16]),
-      .cmd_xbase(load_q[CXbase+:16]),
-      .cmd_obase(load_q[CObase+:16]),
-      .cmd_lo(load_q[CLo+:16]),
-      .cmd_hi(load_q[CHi+:16]),
-      .cmd_act(load_q[CAct+:3]),
-      .cmd_shift(load_q[CShift+:5]),
-      .cmd_label(load_q[CLabel+:16]),
-      .cmd_seed(load_q[CSeed+:32]),
-      .busy(core_busy),
-      .err_zero(core_err_zero),
-      .mem_we(host_memwr || ni_memwr),
-      .mem_re(core_mem_re),
-      .mem_sel(we_q ? load_q[34:32] : (ni_is_hdr ? ni_flit[18:16] : ni_sel_q)),
-      .mem_addr(we_q ? load_q[31:16] : (ni_is_hdr ? ni_flit[15:0] : ni_addr_q)),
-      .mem_wdata(we_q ? load_q[15:0] : ni_flit[15:0]),
-      .mem_rdata(core_rdata)
-  );
+  if (WITH_CORE) begin : g_core
+    pcg_core #(
+        .SRAM_WORDS(SRAM_WORDS),
+        .SLOTS(SLOTS),
+        .XWORDS(XWORDS),
+        .OWORDS(OWORDS),
+        .CTX(CTX)
+    ) u_core (
+        .clk(clk_i),
+        .rst(rst_q),
+        .cmd_valid(host_cmd || ni_cmd),
+        .cmd_op(load_q[COp+:3]),
+        .cmd_ctx(load_q[CCtx+:2]),
+        .cmd_first(load_q[CFirst]),
+        .cmd_n(load_q[CN+:16]),
+        .cmd_m(load_q[CM+:16]),
+        .cmd_wbase(load_q[CWbase+:16]),
+        .cmd_sbase(load_q[CSbase+:16]),
+        .cmd_xbase(load_q[CXbase+:16]),
+        .cmd_obase(load_q[CObase+:16]),
+        .cmd_lo(load_q[CLo+:16]),
+        .cmd_hi(load_q[CHi+:16]),
+        .cmd_act(load_q[CAct+:3]),
+        .cmd_shift(load_q[CShift+:5]),
+        .cmd_label(load_q[CLabel+:16]),
+        .cmd_seed(load_q[CSeed+:32]),
+        .busy(core_busy),
+        .err_zero(core_err_zero),
+        .mem_we(host_memwr || ni_memwr),
+        .mem_re(core_mem_re),
+        .mem_sel(we_q ? load_q[34:32] : (ni_is_hdr ? ni_flit[18:16] : ni_sel_q)),
+        .mem_addr(we_q ? load_q[31:16] : (ni_is_hdr ? ni_flit[15:0] : ni_addr_q)),
+        .mem_wdata(we_q ? load_q[15:0] : ni_flit[15:0]),
+        .mem_rdata(core_rdata)
+    );
+  end else begin : g_no_core
+    assign core_busy = 1'b0;
+    assign core_err_zero = 1'b0;
+    assign core_rdata = '0;
+  end
 
   // mem_rdata is valid the cycle after mem_re (pcg_core: one cycle of read latency).
   logic rd_pend_q;
@@ -261,20 +293,25 @@ module pcg_top #(
   end
 
   // ---- readback ---------------------------------------------------------------------------------------
-  logic [4:0] rsel_q;
+  logic [3:0] rsel_q;
   logic [7:0] rb;
   always_comb begin
-    rb = 8'h00;
-    for (int p = 0; p < 5; p++)
-      for (int b = 0; b < 5; b++) if (rsel_q == 5'(5 * p + b)) rb = cap_q[p][8*b+:8];
-    if (rsel_q == 5'd25) rb = rd_q[7:0];
-    if (rsel_q == 5'd26) rb = rd_q[15:8];
-    if (rsel_q == 5'd27) rb = {cap_v_q, r_overflow, core_err_zero, core_busy};
-    if (rsel_q == 5'd28) rb = {ni_drop_q, r_local_ready, 3'(ni_count_q), ni_state_q, 1'b0};
+    case (rsel_q)
+      4'd0: rb = cap_q[7:0];
+      4'd1: rb = cap_q[15:8];
+      4'd2: rb = cap_q[23:16];
+      4'd3: rb = cap_q[31:24];
+      4'd4: rb = cap_q[39:32];
+      4'd5: rb = rd_q[7:0];
+      4'd6: rb = rd_q[15:8];
+      4'd7: rb = {cap_v_q, r_overflow, core_err_zero, core_busy};
+      4'd8: rb = {ni_drop_q, r_local_ready, 3'(ni_count_q), ni_state_q, 1'b0};
+      default: rb = 8'h00;
+    endcase
   end
   always_ff @(posedge clk_i) begin
     if (rst_q) rsel_q <= '0;
-    else if (we_q && addr_q == ARsel) rsel_q <= wdata_q[4:0];
+    else if (act_rsel_q) rsel_q <= wdata_q[3:0];
     rdata_o <= rb;
   end
 

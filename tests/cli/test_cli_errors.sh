@@ -433,6 +433,10 @@ run "synth --param malformed" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SR
 expect_fail
 stderr_has "pcgrid: error: --param 'SRAM_WORDS=lots': expected NAME=VALUE with an integer VALUE"
 
+run "synth --param unknown" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SRAM_WRODS=4096
+expect_fail
+stderr_has "pcgrid: error: --param SRAM_WRODS: pcg_top has no parameter SRAM_WRODS (it has MY_X, MY_Y,"
+
 mkdir -p "$TMP/nobin"
 PATH=$TMP/nobin run "synth without the FPGA tools on PATH" synth --rtl "$SRC/rtl" --out "$TMP/syn"
 expect_fail
