@@ -252,8 +252,10 @@ module pcg_core #(
   logic [15:0] s2_dst;
   logic signed [31:0] s2_prod;
   logic [15:0] s2_b, s2_w, s2_delta;
+  logic signed [31:0] s2_init;  // FWD: bias · 2^11; ERR: 0
   logic signed [15:0] s2_back;  // RELAX: e, the saturated sum of the received errors
   logic [4:0] shift_w;  // UPDATE: the weight step's shift, 11 + shift
+  logic [31:0] mask_b, mask_w;  // UPDATE: 2^shift − 1 and 2^(11+shift) − 1
   logic [WA-1:0] s2_wv;
   logic s3_v, s3_last;
   logic [15:0] s3_dst;
@@ -397,8 +399,8 @@ module pcg_core #(
   // The weight step (u1..u3 after s2; written from u3, 5 cycles after the read) and the relaxation step (q2, q3) as adds of floors, split so that
   // no stage holds more than one carry chain or one shifter (Fmax):
   //   w + floor((p + (r mod 2^s)) / 2^s) = w + (p >>> s) + carry((p mod 2^s) + (r mod 2^s) ≥ 2^s)
-  //   (weight: p = δ·x, s = 11 + k; bias: p = δ, s = k; r from the slice's xorshift32). The carry is the
-  //   carry-out of the two low parts left-aligned in 32 bits.
+  //   (weight: p = δ·x, s = 11 + k; bias: p = δ, s = k; r from the slice's xorshift32). The carry: the
+  //   sum of the two masked low parts (< 2^(s+1)) has a bit at or above s.
   //   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
   //                                   = ε + ((e − ε) >>> k) + [(e − ε) mod 2^k > 2^(k−1)]
   //   (the bracket: the low k bits, masked, compared with 2^(k−1)).
@@ -431,13 +433,13 @@ module pcg_core #(
     u1_dst <= s2_dst[SA-1:0];
     u2_dst <= u1_dst;
     u3_dst <= u2_dst;
-    // u1: the two low parts, left-aligned, and the high part
-    u1_a <= u_sh == 5'd0 ? 32'd0 : 32'(u_x) << (6'd32 - {1'b0, u_sh});
-    u1_b <= u_sh == 5'd0 ? 32'd0 : rng_next << (6'd32 - {1'b0, u_sh});
+    // u1: the two low parts (masked) and the high part
+    u1_a <= u_x & (s2_bias ? mask_b : mask_w);
+    u1_b <= rng_next & (s2_bias ? mask_b : mask_w);
     u1_hi <= u_x >>> u_sh;
     u1_base <= s2_bias ? s2_b : s2_w;
     // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
-    u2_c <= u_lowsum[32];
+    u2_c <= (u_lowsum[31:0] & ~(u1_bias ? mask_b : mask_w)) != 32'd0;  // the sum reached 2^s
     u2_hi <= u1_hi > 32'sd65535 ? 18'sd65535 : u1_hi < -32'sd65536 ? -18'sd65536 : u1_hi[17:0];
     u2_base <= u1_base;
     // u3: the sum, saturated
@@ -665,6 +667,7 @@ module pcg_core #(
       s2_dst <= s1_dst;
       s2_wv <= s1_wv;
       s2_b <= bias_q;
+      s2_init <= op == OP_FWD ? $signed({{5{bias_q[15]}}, bias_q, 11'd0}) : 32'sd0;  // a row's first sum
       s2_w <= op == OP_RELAX ? eps_q : wq;
       s2_back <= sat16(40'($signed(esum_q)));
       s2_delta <= drow;
@@ -675,9 +678,7 @@ module pcg_core #(
       s3_last <= s2_last;
       s3_dst <= s2_dst;
       if (s2_v && (op == OP_FWD || op == OP_ERR)) begin
-        if (s2_first)
-          acc <= sat32((op == OP_FWD ? 33'($signed({{5{s2_b[15]}}, s2_b, 11'd0})) : 33'sd0) + 33'(s2_prod));
-        else acc <= sat32(33'(acc) + 33'(s2_prod));
+        acc <= sat32(33'($signed(s2_first ? s2_init : acc)) + 33'(s2_prod));
       end
       s4_v <= s3_v && s3_last && op == OP_FWD;
       s4_dst <= s3_dst[SA-1:0];
@@ -709,6 +710,8 @@ module pcg_core #(
           xbase <= cmd_xbase;
           shift <= cmd_shift;
           shift_w <= cmd_shift + 5'd11;
+          mask_b <= (32'd1 << cmd_shift) - 32'd1;
+          mask_w <= (32'd1 << (cmd_shift + 5'd11)) - 32'd1;
           relax_mask <= (17'd1 << cmd_shift) - 17'd1;
           relax_half <= cmd_shift == 5'd0 ? 17'd0 : 17'd1 << (cmd_shift - 5'd1);
           rng <= rng_st[cmd_ctx];
@@ -809,5 +812,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst, u_lowsum[31:0]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst, u_lowsum[32]};  // upper address bits beyond the memories
 endmodule

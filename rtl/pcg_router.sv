@@ -1,9 +1,10 @@
 // pcg_router — one 5-port wormhole mesh router of the pcgrid NoC (docs/simulator.md, DESIGN.md §3).
 //
 // Contract: this module reproduces, cycle for cycle, one router of the C++ mesh model
-// (sim/src/grid.cpp, class Mesh, step()) for a fault-free mesh with XY routing. The SystemC harness
-// instantiates ONE Verilated model per router and wires the routers together itself: it owns the links
-// (link latency), the network-interface queue of the local core, and the credit return path. Therefore:
+// (sim/src/grid.cpp, class Mesh, step()) for a fault-free mesh with XY routing, for every traffic
+// pattern that mesh can produce (see "Assumptions" below). The SystemC harness instantiates ONE
+// Verilated model per router and wires the routers together itself: it owns the links (link latency),
+// the network-interface queue of the local core, and the credit return path. Therefore:
 //
 //   * Ports are numbered as in mapper/include/pcgrid/routing.hpp: 0 local, 1 east (x+1), 2 west (x-1),
 //     3 north (y-1), 4 south (y+1). Every vector port packs port p at [p*FLIT_BITS +: FLIT_BITS] or bit p.
@@ -44,14 +45,54 @@
 //     so out_valid is 0 while rst is held).
 //   * credit_in[0] is ignored (the local output has no credits, as in grid.cpp). Credit counters are
 //     not checked for over/underflow: that would be a harness bug, not a network condition.
-//   * Malformed worms (a head entering an input before the previous worm's tail) cannot come out of
-//     grid.cpp, but the logic follows the pseudo-code above for them too, including the `used`
-//     conflicts between a locked output and another output that only they can cause.
 //
-// Synthesis: the input buffers are small register files (circular buffers read combinationally at the
-// read pointer). Yosys 0.23 synth_ice40, FLIT_BITS 32 / DEPTH 4: about 1600 SB_LUT4 and 910 flip-flops.
-// The critical loop is inherent in the contract (registered state -> grants -> pops -> next state in one
-// cycle, about 10 LUT levels); nextpnr-ice40 on a UP5K reaches about 25 MHz.
+// Assumptions (traffic the fault-free XY grid never produces; the logic is NOT exact for it):
+//   A1 Well-formed worms per input: after a head, the flits entering that input are bodies up to and
+//      including a tail before the next head (grid.cpp injects head, bodies, tail, and links and credits
+//      keep the order). Consequently an output locked to input i only ever sees bodies at the front of
+//      i, a body at the front of i is only wanted by the output locked to i, and every flit of a worm
+//      goes where its head went. A dropped (overflowing) flit must be sent again before later flits of
+//      its worm, as the grid would; the overflow flag itself is exact in any case.
+//   A2 XY-consistent routes: a head entering from the east (input 1) has dx <= my_x, from the west
+//      (input 2) dx >= my_x, from the north (input 3) dx == my_x and dy >= my_y, from the south
+//      (input 4) dx == my_x and dy <= my_y (the neighbours are XY routers of the same mesh). Hence
+//      output 0 (local) is reached from every input, output 1 (east) only from inputs 0 and 2, output 2
+//      (west) only from 0 and 1, output 3 (north) from 0, 1, 2, 4, output 4 (south) from 0, 1, 2, 3
+//      (IN_TO_OUT). Impossible input/output pairs are removed from the arbiters and the output muxes,
+//      and the route of a head entering through inputs 1..4 is computed from the comparisons that XY
+//      leaves open (e.g. from the north: local iff dy == my_y, else south). A head breaking this would
+//      get a wrong or empty route (and then never leave).
+//   A3 No `used` conflicts: with A1 the front of an input is wanted by exactly one output (its route if
+//      a head, its locked output if a body), so no input is granted twice and the sequential `used`
+//      chain of the pseudo-code never changes the outcome; the outputs arbitrate independently.
+//
+// Implementation (equivalent to the pseudo-code under A1..A3):
+//   * Each input keeps `tg`, the one-hot output its front flit goes to (0 when empty), in a register:
+//     a head's route is computed when it is pushed, a body inherits the route of its worm's head.
+//     Input buffers are circular buffers of DEPTH + 1 slots (one-hot pointers): one slot is always free,
+//     so every incoming flit is written at the write pointer without looking at this cycle's grants and
+//     the pointer only advances if the flit is kept. Front data is read through the read pointer; the
+//     front's route/head/tail are registered copies.
+//   * Per output: `allow` (all ones when free, one-hot locked input otherwise), `ca` = allow & credit
+//     != 0 (registered), and a pairwise priority matrix `prio` for the inputs that can reach the output.
+//     prio encodes the round-robin order starting at rr, except while the output is locked to input k,
+//     when it starts at k (k wins whenever it has a flit; the others are masked by allow). On a grant of
+//     input k: tail -> order from k+1 (= rr after the head of that worm), non-tail -> order from k.
+//     grant[o][i] = tg_i[o] & ca[o][i] & no input j before i at o with tg_j[o].
+//   * Next state is written as AND/OR of the pops with values computed from registered state, so yosys
+//     does not build clock-enable/reset logic behind the grant logic.
+//
+// Verification: a Verilator testbench against a C++ transcription of the pseudo-code above (well-formed
+// worms, XY-consistent routes per input, credits respected, local pushes only when local_ready, plus
+// phases that ignore flow control and re-send dropped flits), >= 1M cycles with zero mismatches for
+// FLIT_BITS/DEPTH 32/4 and other sizes; and the lockstep tests ([rtl]) inside the SystemC grid.
+//
+// Synthesis: Yosys 0.23 synth_ice40, FLIT_BITS 32 / DEPTH 4: about 1550 SB_LUT4 and 1150 flip-flops.
+// nextpnr-ice40 0.4 (--up5k --package sg48), router behind a wrapper that registers every port:
+// 36.6 / 38.8 / 37.7 MHz, median 37.7 MHz over 3 seeds (was 25.4 MHz), short of a 48 MHz goal. The
+// critical paths are registered state -> grant (2 LUT levels) -> pop -> next buffer/lock state (5 LUT
+// levels in all, routing dominated), and the XY comparison of a local head (carry chains) -> its route
+// -> the front route register (3-4 LUT levels after the chains).
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
@@ -76,26 +117,18 @@ module pcg_router #(
 );
 
   // ---------------------------------------------------------------------------------------------------
-  // Widths and helpers
+  // Widths, constants, helpers
   // ---------------------------------------------------------------------------------------------------
-  localparam int EW = FLIT_BITS + 2;                      // buffered flit: {tail, head, data}
-  localparam int PW = (DEPTH > 1) ? $clog2(DEPTH) : 1;    // buffer slot index
-  localparam int CW = $clog2(DEPTH + 1);                  // occupancy and credit counters (0..DEPTH)
-  localparam logic [CW-1:0] FULL = CW'(DEPTH);
-  localparam logic [PW-1:0] LAST_SLOT = PW'(DEPTH - 1);
+  localparam int NS  = DEPTH + 1;                         // buffer slots (one more than the depth)
+  localparam int CW  = $clog2(DEPTH + 1);                 // credit counters, 0..DEPTH
 
-  // (a + 1) % 5 for a in 0..4.
-  function automatic logic [2:0] next5(input logic [2:0] a);
-    next5 = (a == 3'd4) ? 3'd0 : a + 3'd1;
-  endfunction
-
-  // Next slot of a circular buffer of DEPTH slots (DEPTH need not be a power of two).
-  function automatic logic [PW-1:0] next_slot(input logic [PW-1:0] a);
-    next_slot = (a == LAST_SLOT) ? '0 : a + PW'(1);
-  endfunction
+  // XY reachability: IN_TO_OUT[o*5 + i] = 1 iff a worm entering through input i can leave through output o.
+  //   out 0 (local): every input;         out 1 (east):  local, west;    out 2 (west): local, east;
+  //   out 3 (north): local, east, west, south;                          out 4 (south): local, east, west, north.
+  localparam logic [24:0] IN_TO_OUT = {5'b01111, 5'b10111, 5'b00011, 5'b00101, 5'b11111};
 
   // XY routing (mapper/src/routing.cpp, xy_port) as a one-hot output port: X first, then Y;
-  // north is y-1, south is y+1. Plain AND/OR on purpose (see "Arbitration" for why).
+  // north is y-1, south is y+1.
   function automatic logic [4:0] route_xy(input logic [7:0] x, input logic [7:0] y,
                                           input logic [7:0] dx, input logic [7:0] dy);
     logic lt_x, gt_x, lt_y, gt_y;
@@ -110,166 +143,230 @@ module pcg_router #(
     route_xy[4] = !lt_x && !gt_x && lt_y;            // south
   endfunction
 
-  // Round robin: the first set bit of m at or after position r (cyclically, r in 0..4), one-hot.
-  function automatic logic [4:0] rr_pick(input logic [4:0] m, input logic [2:0] r);
-    logic [4:0] pick;
-    logic       taken;
-    rr_pick = '0;
-    for (int rv = 0; rv < 5; rv++) begin
-      pick  = '0;
-      taken = 1'b0;
-      for (int k = 0; k < 5; k++) begin
-        pick[(rv + k) % 5] = m[(rv + k) % 5] & ~taken;
-        taken              = taken | m[(rv + k) % 5];
-      end
-      rr_pick = rr_pick | (pick & {5{r == 3'(rv)}});
-    end
+  // The XY route of a head entering through input p, knowing where XY lets it come from: from the east
+  // (p = 1) dx <= x, from the west (p = 2) dx >= x, from the north (p = 3) dx == x and dy >= y, from the
+  // south (p = 4) dx == x and dy <= y. Only the local input (p = 0) needs the full comparison.
+  function automatic logic [4:0] route_in(input int p, input logic [7:0] x, input logic [7:0] y,
+                                          input logic [7:0] dx, input logic [7:0] dy);
+    logic eq_x, eq_y;
+    eq_x = x == dx;
+    eq_y = y == dy;
+    case (p)
+      0:       route_in = route_xy(x, y, dx, dy);
+      1:       route_in = {eq_x && y < dy, eq_x && y > dy, !eq_x, 1'b0, eq_x && eq_y};
+      2:       route_in = {eq_x && y < dy, eq_x && y > dy, 1'b0, !eq_x, eq_x && eq_y};
+      3:       route_in = {!eq_y, 3'b000, eq_y};
+      default: route_in = {1'b0, !eq_y, 2'b00, eq_y};
+    endcase
+  endfunction
+
+  // Round-robin order starting at input s: PRIO(s)[j*5 + i] = 1 iff input j comes before input i.
+  function automatic logic [24:0] prio_from(input int s);
+    prio_from = '0;
+    for (int j = 0; j < 5; j++)
+      for (int i = 0; i < 5; i++)
+        prio_from[j*5 + i] = ((j - s + 5) % 5) < ((i - s + 5) % 5);
   endfunction
 
   // ---------------------------------------------------------------------------------------------------
-  // Input buffers, one circular buffer per port. Vectors are flattened (port p at [p*N +: N]) rather
-  // than multi-dimensional packed arrays: Icarus 11 rejects variable indices into those.
-  //
-  // The route of a head is computed when it enters the buffer and stored with it, and each buffer keeps
-  // a registered copy of its front entry's request (`front_req`), so arbitration starts from flip-flops.
-  // This relies on my_x/my_y being constant while flits are buffered (they are tied per router).
+  // Input buffers
   // ---------------------------------------------------------------------------------------------------
-  logic [5*FLIT_BITS-1:0] front_data;      // front flit of each buffer (meaningless when empty)
+  logic [5*FLIT_BITS-1:0] front_data;
   logic [4:0]             front_head, front_tail;
-  logic [4:0]             nonempty;
-  logic [24:0]            req;             // req[out*5 + in]: buffer `in` is non-empty, its front is a
-                                           // head routed to `out`
-  logic [4:0]             used;            // input p sends (is popped) this cycle
-  logic [4:0]             full_after_pop;  // buffer p has no room for a push at this edge
+  logic [24:0]            req;            // req[o*5 + i]: buffer i is non-empty and its front goes to o
+  logic [4:0]             used;           // input p is popped this cycle
+  logic [4:0]             full;           // buffer p holds DEPTH flits (registered state)
 
   for (genvar p = 0; p < 5; p++) begin : g_buf
-    logic [EW-1:0]  mem [0:DEPTH-1];       // {tail, head, data}
-    logic [4:0]     route_mem [0:DEPTH-1]; // route of each entry, one-hot (0 unless a head)
-    logic [PW-1:0]  rd_ptr, wr_ptr;
-    logic [CW-1:0]  count;
-    logic           push;
-    logic [4:0]     in_route;              // route of the incoming flit, 0 unless it is a head
-    logic [EW-1:0]  front;                 // entry at rd_ptr
-    logic [4:0]     front_req;             // route of the front entry, 0 when empty (registered copy)
+    localparam int SW = FLIT_BITS + 7;    // slot: {route (5), tail, head, data}
+    logic [NS*SW-1:0] slots;              // circular buffer, DEPTH + 1 slots (one is always free)
+    logic [NS-1:0]  rd, wr;               // one-hot read (front) and write slots
+    logic [DEPTH:0] occ;                  // occupancy, thermometer: occ[k] = more than k flits (occ[DEPTH] = 0)
+    logic [4:0]     tg;                   // output of the front flit, one-hot; 0 when empty (registered)
+    logic           fhead, ftail;         // head / tail bit of the front flit (registered)
+    logic [4:0]     last_tg;              // output of the worm being received through this input
+    logic [4:0]     in_tg;                // output of the incoming flit
+    logic [FLIT_BITS-1:0] fdata;
+    logic [4:0]     sec_tg;               // output of the flit behind the front
+    logic [1:0]     sec_ht;
+    logic           pop, acc;
+    logic [NS-1:0]  rd1;                  // slot behind the front
 
-    assign in_route = route_xy(my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8])
-                    & {5{in_head[p]}};
-    assign front    = mem[rd_ptr];
+    assign pop    = used[p];
+    assign acc    = in_valid[p] && (!full[p] || pop);
+    assign rd1    = {rd[NS-2:0], rd[NS-1]};
+    assign in_tg  = in_head[p] ? route_in(p, my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8])
+                               : last_tg;
 
-    // Pop first, then push: the slot freed by a pop at this edge is usable by a push at the same edge.
-    assign full_after_pop[p] = (count == FULL) && !used[p];
-    assign push              = in_valid[p] && !full_after_pop[p];
-    assign nonempty[p]       = (count != '0);
-    assign {front_tail[p], front_head[p]} = front[EW-1 -: 2];
-    assign front_data[p*FLIT_BITS +: FLIT_BITS] = front[FLIT_BITS-1:0];
+    // Front data and the entry behind the front, read through the one-hot pointers.
+    always_comb begin
+      fdata   = '0;
+      sec_tg  = '0;
+      sec_ht  = '0;
+      for (int s = 0; s < NS; s++) begin
+        fdata  = fdata  | (slots[s*SW +: FLIT_BITS]     & {FLIT_BITS{rd[s]}});
+        sec_ht = sec_ht | (slots[s*SW + FLIT_BITS +: 2] & {2{rd1[s]}});
+        sec_tg = sec_tg | (slots[s*SW + FLIT_BITS + 2 +: 5] & {5{rd1[s]}});
+      end
+    end
+
+    // Every incoming flit is written into the free slot wr; wr only advances when the flit is kept (the
+    // write enable does not depend on this cycle's grants).
+    always_ff @(posedge clk) begin
+      for (int s = 0; s < NS; s++)
+        if (in_valid[p] && wr[s])
+          slots[s*SW +: SW] <= {in_tg, in_tail[p], in_head[p], in_data[p*FLIT_BITS +: FLIT_BITS]};
+    end
+
+    // Next state as plain AND/OR of this cycle's pop with values computed from registered state only
+    // (no if/else holds: yosys would turn those into deep clock-enable and reset logic).
+    logic [NS-1:0]  rd_n, wr_n;
+    logic [DEPTH:0] occ_n, occ_keep, occ_pop;
+    logic [4:0]     tg_n, tg_keep, tg_pop, in_tg_v;
+    logic           fhead_n, ftail_n, fhead_keep, ftail_keep, fhead_pop, ftail_pop, push_nf;
+    assign push_nf  = in_valid[p] && !full[p];
+    assign in_tg_v  = in_tg & {5{in_valid[p]}};
+    // without a pop: the count grows on a push that fits; the front stays, or the pushed flit becomes it
+    assign occ_keep = push_nf ? {occ[DEPTH-1:0], 1'b1} : occ;
+    assign tg_keep  = occ[0] ? tg : in_tg_v;
+    assign fhead_keep = occ[0] ? fhead : in_head[p];
+    assign ftail_keep = occ[0] ? ftail : in_tail[p];
+    // with a pop: a push always fits; the entry behind the front, else the pushed flit, becomes the front
+    assign occ_pop  = in_valid[p] ? occ : occ >> 1;
+    assign tg_pop   = occ[1] ? sec_tg : in_tg_v;
+    assign fhead_pop = occ[1] ? sec_ht[0] : in_head[p];
+    assign ftail_pop = occ[1] ? sec_ht[1] : in_tail[p];
+    assign rd_n     = ({NS{pop}} & rd1) | ({NS{!pop}} & rd);
+    assign wr_n     = ({NS{acc}} & {wr[NS-2:0], wr[NS-1]}) | ({NS{!acc}} & wr);
+    assign occ_n    = ({(DEPTH+1){pop}} & occ_pop) | ({(DEPTH+1){!pop}} & occ_keep);
+    assign tg_n     = ({5{pop}} & tg_pop) | ({5{!pop}} & tg_keep);
+    assign fhead_n  = (pop && fhead_pop) || (!pop && fhead_keep);
+    assign ftail_n  = (pop && ftail_pop) || (!pop && ftail_keep);
+
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        rd      <= NS'(1);
+        wr      <= NS'(1);
+        occ     <= '0;
+        tg      <= '0;
+        fhead   <= 1'b0;
+        ftail   <= 1'b0;
+        last_tg <= '0;
+      end else begin
+        rd    <= rd_n;
+        wr    <= wr_n;
+        occ   <= occ_n;
+        tg    <= tg_n;
+        fhead <= fhead_n;
+        ftail <= ftail_n;
+        if (in_valid[p] && in_head[p]) last_tg <= in_tg;  // a dropped head is sent again
+      end
+    end
+    assign full[p] = occ[DEPTH-1];
+
+    assign front_data[p*FLIT_BITS +: FLIT_BITS] = fdata;
+    assign front_head[p] = fhead;
+    assign front_tail[p] = ftail;
     for (genvar o = 0; o < 5; o++) begin : g_req
-      assign req[o*5 + p] = front_req[o];
-    end
-
-    always_ff @(posedge clk) begin
-      if (rst) begin
-        rd_ptr    <= '0;
-        wr_ptr    <= '0;
-        count     <= '0;
-        front_req <= '0;
-      end else begin
-        if (used[p]) rd_ptr <= next_slot(rd_ptr);
-        if (push) begin
-          mem[wr_ptr]       <= {in_tail[p], in_head[p], in_data[p*FLIT_BITS +: FLIT_BITS]};
-          route_mem[wr_ptr] <= in_route;
-          wr_ptr            <= next_slot(wr_ptr);
-        end
-        // A pop implies count > 0 and a push implies room after the pop: count stays in 0..DEPTH.
-        count <= count + CW'(push) - CW'(used[p]);
-        // Track the route of the entry that is at the front after this edge: the pushed flit if the
-        // buffer is empty after the pop, else the entry behind the popped one, else unchanged.
-        if (count == '0 || (count == CW'(1) && used[p])) front_req <= push ? in_route : '0;
-        else if (used[p])                               front_req <= route_mem[next_slot(rd_ptr)];
-      end
+      assign req[o*5 + p] = tg[o];
     end
   end
 
-  // (local count - input 0 granted) < DEPTH: the local buffer is not full after this cycle's pop.
-  assign local_ready = !full_after_pop[0];
+  assign local_ready = !full[0] || used[0];
 
   // ---------------------------------------------------------------------------------------------------
-  // Per-output state: wormhole lock, round-robin pointer, credits
+  // Outputs: allowed-input mask (wormhole lock), round-robin order, credits, grants
   // ---------------------------------------------------------------------------------------------------
-  logic [4:0]  lock_valid;  // output o is held by a worm (a non-tail flit went through, tail not yet);
-                            // equal to |lock_oh[o], kept as a register so the "free" test is one flop
-  logic [24:0] lock_oh;     // lock_oh[o*5 + i]: ... coming from input i (one-hot; 0 when not locked)
-  logic [14:0] rr;          // round-robin pointer of output o at [o*3 +: 3], 0..4
-  logic [4:0]  has_credit;  // output may send: local always, others when credits != 0
+  logic [24:0] grant;     // grant[o*5 + i]
 
-  assign has_credit[0] = 1'b1;
-  for (genvar o = 1; o < 5; o++) begin : g_credit
-    logic [CW-1:0] credits, credits_next;  // free slots in the downstream input buffer, 0..DEPTH
-    logic          nonzero;                // registered credits != 0 (keeps the compare off the grant path)
-    assign credits_next  = credits + CW'(credit_in[o]) - CW'(out_valid[o]);
-    assign has_credit[o] = nonzero;
-    always_ff @(posedge clk) begin
-      if (rst) begin
-        credits <= FULL;
-        nonzero <= 1'b1;
-      end else begin
-        credits <= credits_next;
-        nonzero <= (credits_next != '0);
-      end
-    end
-  end
+  for (genvar o = 0; o < 5; o++) begin : g_out
+    localparam logic [4:0] S = IN_TO_OUT[o*5 +: 5];
+    /* verilator lint_off UNUSEDSIGNAL */  // bits of inputs that cannot reach output o
+    logic [4:0]  allow;      // all ones when free, one-hot locked input otherwise
+    logic [4:0]  ca;         // allow & has_credit, registered (one input less for the grant)
+    logic        cr_n;       // has_credit after this edge
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [24:0] prio;       // prio[j*5 + i]: j before i (order starting at the locked input, or at rr)
+    logic [4:0]  g;
+    logic        tail_g;
+    logic [24:0] prio_next;
 
-  // ---------------------------------------------------------------------------------------------------
-  // Arbitration (combinational, registered state only), equivalent to the loop in grid.cpp Mesh::step():
-  // outputs are visited 0..4 in order and each input sends at most one flit per cycle (`used`).
-  //
-  // The sequential `used` chain is flattened without changing its result. Input i can be wanted by
-  // (a) the one output its front head routes to, if that output is free (not locked), and (b) any locked
-  // output whose worm comes from i (only malformed traffic makes these overlap). Hence, for a free
-  // output o, a requesting input can only have been taken by an earlier *locked* output with a credit,
-  // which is known from registered state; and an input is taken before output o iff some earlier
-  // output could claim it (the first claimant wins).
-  //
-  // Written as AND/OR logic over one-hot vectors: with nested if/else here, yosys' SAT-based `share`
-  // pass enumerates mux activation patterns and runs out of memory; one-hot logic is shallower anyway.
-  // ---------------------------------------------------------------------------------------------------
-  logic [24:0] lock_sel;    // lock_sel[o*5 + i]: output o is locked to input i and has a credit
-  logic [24:0] lock_claim;  // ... and buffer i has a flit
-  logic [24:0] free_grant;  // free_grant[o*5 + i]: o is free and grants the head at the front of i
-  logic [24:0] grant;       // grant[o*5 + i]: at most one bit set per output
-
-  for (genvar o = 0; o < 5; o++) begin : g_claim
     for (genvar i = 0; i < 5; i++) begin : g_in
-      assign lock_sel[o*5 + i]   = lock_oh[o*5 + i] && has_credit[o];
-      assign lock_claim[o*5 + i] = lock_sel[o*5 + i] && nonempty[i];
+      if (S[i]) begin : g_can
+        logic win;
+        always_comb begin
+          win = 1'b1;
+          for (int j = 0; j < 5; j++)
+            if (j != i && S[j]) win = win && !(req[o*5 + j] && prio[j*5 + i]);
+        end
+        assign g[i] = req[o*5 + i] && ca[i] && win;
+      end else begin : g_cannot
+        assign g[i] = 1'b0;
+      end
+    end
+    assign grant[o*5 +: 5] = g;
+    assign tail_g = |(g & front_tail);
+
+    always_comb begin
+      prio_next = '0;
+      for (int k = 0; k < 5; k++)
+        prio_next = prio_next | ({25{g[k] && front_tail[k]}} & prio_from((k + 1) % 5))
+                              | ({25{g[k] && !front_tail[k]}} & prio_from(k));
+    end
+
+    logic valid;
+    logic [4:0] allow_n;
+    logic [24:0] prio_n;
+    // Some input is granted iff some allowed input requests: the round robin always picks one, and a
+    // locked output allows (and puts first) only its worm's input. Shallower than |g.
+    assign valid   = |(req[o*5 +: 5] & ca & S);
+    assign allow_n = g | {5{tail_g}} | (allow & {5{!valid}});
+    assign prio_n  = prio_next | (prio & {25{!valid}});
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        allow <= '1;
+        ca    <= '1;
+        prio  <= prio_from(0);
+      end else begin
+        allow <= allow_n;
+        ca    <= allow_n & {5{cr_n}};
+        prio  <= prio_n;
+      end
+    end
+
+    if (o == 0) begin : g_local
+      assign cr_n = 1'b1;
+    end else begin : g_credit
+      logic [CW-1:0] credits;
+      logic          nonzero;
+      // credits + credit_in - valid != 0 (credits >= 1 when valid)
+      assign cr_n = credit_in[o] || (valid && credits != CW'(1)) || (!valid && nonzero);
+      always_ff @(posedge clk) begin
+        if (rst) begin
+          credits <= CW'(DEPTH);
+          nonzero <= 1'b1;
+        end else begin
+          credits <= credits + CW'(credit_in[o]) - CW'(valid);
+          // credits + credit_in - valid != 0 (credits >= 1 when valid)
+          nonzero <= cr_n;
+        end
+      end
     end
   end
 
   always_comb begin
-    logic [4:0] locked_before;  // inputs claimed by locked outputs 0..o-1 (emptiness aside: req has it)
-    logic [4:0] taken_before;   // inputs granted to outputs 0..o-1 (`used` of grid.cpp at output o)
-    locked_before = '0;
-    taken_before  = '0;
-    for (int o = 0; o < 5; o++) begin
-      free_grant[o*5 +: 5] = rr_pick(req[o*5 +: 5] & ~locked_before, rr[o*3 +: 3])
-                           & {5{!lock_valid[o] && has_credit[o]}};
-      // free_grant[o] and lock_claim[o] are exclusive; free_grant[o] never hits taken_before (see above).
-      grant[o*5 +: 5] = free_grant[o*5 +: 5] | (lock_claim[o*5 +: 5] & ~taken_before);
-      locked_before   = locked_before | lock_sel[o*5 +: 5];
-      taken_before    = taken_before | lock_claim[o*5 +: 5] | free_grant[o*5 +: 5];
-    end
-    used = taken_before;
+    used = '0;
+    for (int o = 0; o < 5; o++) used = used | grant[o*5 +: 5];
   end
 
-  // One-hot to index, and the output flits: the front of the granted input, zero when not granted.
-  logic [14:0] grant_from;  // input granted to output o at [o*3 +: 3] (0 when out_valid[o] == 0)
   always_comb begin
-    grant_from = '0;
-    out_data   = '0;
-    out_head   = '0;
-    out_tail   = '0;
+    out_from = '0;
+    out_data = '0;
+    out_head = '0;
+    out_tail = '0;
     for (int o = 0; o < 5; o++) begin
       for (int i = 0; i < 5; i++) begin
-        grant_from[o*3 +: 3] = grant_from[o*3 +: 3] | (3'(i) & {3{grant[o*5 + i]}});
+        out_from[o*3 +: 3] = out_from[o*3 +: 3] | (3'(i) & {3{grant[o*5 + i]}});
         out_data[o*FLIT_BITS +: FLIT_BITS] = out_data[o*FLIT_BITS +: FLIT_BITS]
                                            | (front_data[i*FLIT_BITS +: FLIT_BITS] & {FLIT_BITS{grant[o*5 + i]}});
         out_head[o] = out_head[o] | (front_head[i] & grant[o*5 + i]);
@@ -280,27 +377,10 @@ module pcg_router #(
   for (genvar o = 0; o < 5; o++) begin : g_valid
     assign out_valid[o] = |grant[o*5 +: 5];
   end
-  assign out_from = grant_from;
 
-  // ---------------------------------------------------------------------------------------------------
-  // Lock / round-robin update and the sticky overflow flag
-  // ---------------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
-    if (rst) begin
-      lock_valid <= '0;
-      lock_oh    <= '0;
-      rr         <= '0;
-      overflow   <= 1'b0;
-    end else begin
-      for (int o = 0; o < 5; o++) begin
-        if (out_valid[o]) begin
-          lock_valid[o]     <= !out_tail[o];   // a tail releases the output
-          lock_oh[o*5 +: 5] <= grant[o*5 +: 5] & {5{!out_tail[o]}};
-          if (out_head[o]) rr[o*3 +: 3] <= next5(grant_from[o*3 +: 3]);
-        end
-      end
-      if (|(in_valid & full_after_pop)) overflow <= 1'b1;
-    end
+    if (rst) overflow <= 1'b0;
+    else if (|(in_valid & full & ~used)) overflow <= 1'b1;
   end
 
 endmodule
