@@ -133,15 +133,6 @@ module pcg_core #(
     x2 = x1 ^ (x1 >> 17);
     xorshift = x2 ^ (x2 << 5);
   endfunction
-  // floor((x + (r mod 2^s)) / 2^s): the stochastic rounding of fixed.hpp (s ≤ 42)
-  function automatic logic signed [35:0] rshift_stoch(input logic signed [31:0] x, input logic [5:0] sh,
-                                                      input logic [31:0] rnd);
-    logic [31:0] mask;
-    logic signed [35:0] t;
-    mask = sh >= 6'd32 ? 32'hffff_ffff : (32'h1 << sh) - 32'h1;
-    t = 36'(x) + $signed({4'b0, rnd & mask});
-    rshift_stoch = t >>> sh;
-  endfunction
 
   // ---- memories ---------------------------------------------------------------------------------------
   logic [15:0] wb0[SRAM_WORDS/2];
