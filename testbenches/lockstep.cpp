@@ -529,8 +529,9 @@ class Harness final : public Lockstep {
         "\"weight_words\":{},\"error_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
         "\"core_clock_ticks\":{},\"core_eval_s\":{:.3f},\"router_clock_ticks\":{},\"router_eval_s\":{:.3f},"
         "\"mutant\":{},\"kept_on_systemc\":{}}}",
-        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, state_words_, flits_in_, flits_out_,
-        failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s, cfg_.mutant ? "true" : "false", kept_json());
+        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, state_words_,
+        flits_in_, flits_out_, failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s,
+        cfg_.mutant ? "true" : "false", kept_json());
   }
 
  private:
@@ -580,9 +581,10 @@ class Harness final : public Lockstep {
       const int16_t got = co.read(kSelEps, sl.sbase + r);
       ++state_words_;
       if (got != want[size_t(r)])
-        diverge(fmt::format("{} slice {}: error eps[{}] at slot {} after the {} ending at cycle {}: RTL {} vs "
-                            "SystemC {}",
-                            where(sl.core), s, r, sl.sbase + r, phase, cycle, got, want[size_t(r)]));
+        diverge(
+            fmt::format("{} slice {}: error eps[{}] at slot {} after the {} ending at cycle {}: RTL {} vs "
+                        "SystemC {}",
+                        where(sl.core), s, r, sl.sbase + r, phase, cycle, got, want[size_t(r)]));
     }
   }
   void compare_payload(int s, const char* kind, int peer, const std::vector<int16_t>& rtl,

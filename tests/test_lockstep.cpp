@@ -93,8 +93,7 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(rtl.report.find("\"router_grants\":0,") == std::string::npos);
 }
 
-TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits",
-          "[rtl][sim]") {
+TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits", "[rtl][sim]") {
   // lr = 2^0 makes the weights and activations grow until the int16 / int32 clamps act: the saturation
   // paths of the RTL against the SystemC model's.
   const Mapping m = rtl_mapping();
