@@ -309,6 +309,23 @@ run "train --vcd-cycles malformed" train "$SMAP" --engine cycle --vcd "$TMP/t.vc
 expect_fail
 stderr_has "pcgrid: error: --vcd-cycles '100': expected FROM:TO, two cycle numbers"
 
+run "train --rtl-cores outside the grid" train "$SMAP" --engine cycle --rtl-cores 9,9
+expect_fail
+stderr_has "pcgrid: error: --rtl-cores '9,9': expected 'all' or X,Y of a core inside the 8x8 grid"
+
+run "train --rtl-cores with the functional engine" train "$SMAP" --engine functional --rtl-cores all
+expect_fail
+stderr_has "pcgrid: error: --rtl-cores/--rtl-routers need --engine cycle"
+
+run "train --rtl-vcd without RTL cores" train "$SMAP" --engine cycle --rtl-vcd "$TMP/r.vcd"
+expect_fail
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-mutant need --rtl-cores or --rtl-routers"
+
+run "train --rtl-cores naming a core the RTL cannot run" train "$SMAP" --engine cycle --train-samples 2 \
+  --test-samples 2 --rtl-cores 0,0
+expect_fail
+stderr_has "core (0,0), vertex 'out' (slice 5): the RTL core computes the MSE output error only (this output uses 'softmax_ce')"
+
 run "train --vcd-core outside the grid" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-core 9,9
 expect_fail
 stderr_has "pcgrid: error: --vcd-core '9,9': expected X,Y of a core inside the 8x8 grid"
