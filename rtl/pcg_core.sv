@@ -1,20 +1,20 @@
 // pcg_core — one pcgrid neuron core: the learning datapath of dense slices in the fixed-point
 // specification of docs/fixed-point.md, cycle for cycle as the SystemC model charges it (sim/src/kernel.cpp,
-// "timing contract": a phase of `ops` operations takes 4 + ops cycles with one MAC lane).
+// "timing contract": a phase of `ops` operations takes 4 + ops cycles with one MAC lane, the weight update 6 + ops).
 //
 // What it holds (all learning state is local):
 //   weight SRAM   two single-port banks of SRAM_WORDS/2 words (even / odd virtual address), each written as
 //                 the "no-change" pattern Yosys maps to SB_SPRAM256KA. Row r of a slice occupies virtual
 //                 addresses wbase + r*(m+1) + j, j < m; word j = m is the row's bias slot (the bias itself
 //                 lives in the bias RAM, the slot keeps the update stream's addresses consecutive so that
-//                 the read of word k and the write-back of word k-3 always hit different banks).
+//                 the read of word k and the write-back of word k-5 always hit different banks).
 //   slot RAMs     per neuron slot: bias, pre-activation, prediction v̂, error ε, received-error sum (32 bit)
 //                 and two δ banks (current δ / δ at the last back-projection). Simple dual port, EBR.
 //   x buffer      the received predictions (fan-in values) of the slices, XWORDS words.
 //   out buffer    the outgoing ERR payloads, one region per link (OWORDS words); also the re-send cache.
 //   contexts      CTX slices per core: generator state and the δ/cache flags of each.
 //
-// Commands (cmd_valid while !busy; busy rises at the accepting edge and falls 4 + ops cycles later):
+// Commands (cmd_valid while !busy; busy rises at the accepting edge and falls 4 + ops cycles later, UPDATE 6 + ops):
 //   FWD     pre = sat16(round((b·2^11 + Σ_j W[r][j]·x[j]) / 2^13)), v̂ = act(pre), ε = 0      ops = n·m
 //   OUTERR  MSE output error ε = sat16((t − v̂)·4), t = 1.0 at the label                      ops = n
 //   ERR     back-projection of δ = f'(pre)·ε over parent columns [lo, hi) into the out buffer at obase:
