@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <verilated.h>
 #include <verilated_vcd_c.h>
+#include <nlohmann/json.hpp>
 
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
@@ -524,14 +525,24 @@ class Harness final : public Lockstep {
       router_ticks += r->ticks;
       router_s += r->seconds;
     }
-    return fmt::format(
-        "{{\"rtl_cores\":{},\"rtl_routers\":{},\"phases\":{},\"cycle_mismatches\":{},\"payload_words\":{},"
-        "\"weight_words\":{},\"error_words\":{},\"router_flits_in\":{},\"router_grants\":{},\"mismatches\":{},"
-        "\"core_clock_ticks\":{},\"core_eval_s\":{:.3f},\"router_clock_ticks\":{},\"router_eval_s\":{:.3f},"
-        "\"mutant\":{},\"kept_on_systemc\":{}}}",
-        core_.size(), router_.size(), phases_, cycle_mismatches_, payload_words_, weight_words_, state_words_,
-        flits_in_, flits_out_, failed_ ? 1 : 0, core_ticks, core_s, router_ticks, router_s,
-        cfg_.mutant ? "true" : "false", kept_json());
+    nlohmann::json j;
+    j["rtl_cores"] = core_.size();
+    j["rtl_routers"] = router_.size();
+    j["phases"] = phases_;
+    j["cycle_mismatches"] = cycle_mismatches_;
+    j["payload_words"] = payload_words_;
+    j["weight_words"] = weight_words_;
+    j["error_words"] = state_words_;
+    j["router_flits_in"] = flits_in_;
+    j["router_grants"] = flits_out_;
+    j["mismatches"] = failed_ ? 1 : 0;
+    j["core_clock_ticks"] = core_ticks;
+    j["core_eval_s"] = core_s;
+    j["router_clock_ticks"] = router_ticks;
+    j["router_eval_s"] = router_s;
+    j["mutant"] = cfg_.mutant;
+    j["kept_on_systemc"] = kept_;
+    return j.dump();
   }
 
  private:
@@ -603,16 +614,6 @@ class Harness final : public Lockstep {
         return;
       }
     }
-  }
-  std::string kept_json() const {
-    std::string j = "[";
-    for (const std::string& k : kept_) {
-      j += j.size() > 1 ? "," : "";
-      j += '"';
-      for (char ch : k) j += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
-      j += '"';
-    }
-    return j + "]";
   }
   std::string where(int core) const {
     const Coord c = m_.arch.at(core);

@@ -9,6 +9,8 @@
 #include "pcgrid/lockstep.hpp"
 #include "sim_test_util.hpp"
 
+#include <nlohmann/json.hpp>
+
 using namespace pcgrid;
 
 namespace {
@@ -83,14 +85,17 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   INFO(rtl.error);
   REQUIRE(rtl.error.empty());
   INFO(rtl.report);
-  CHECK(rtl.report.find("\"mismatches\":0") != std::string::npos);
-  CHECK(rtl.report.find("\"cycle_mismatches\":0") != std::string::npos);
+  const nlohmann::json r = nlohmann::json::parse(rtl.report);
+  CHECK(r.at("mismatches") == 0);
+  CHECK(r.at("cycle_mismatches") == 0);
   CHECK(rtl.cycles == sc.cycles);
   CHECK(rtl.sram == sc.sram);
   // It really ran on the RTL: every slice's phases, payloads and weights went through the scoreboard.
-  CHECK(rtl.report.find("\"phases\":0,") == std::string::npos);
-  CHECK(rtl.report.find("\"weight_words\":0,") == std::string::npos);
-  CHECK(rtl.report.find("\"router_grants\":0,") == std::string::npos);
+  CHECK(r.at("rtl_cores") >= 4);
+  CHECK(r.at("phases") > 0);
+  CHECK(r.at("payload_words") > 0);
+  CHECK(r.at("weight_words") > 0);
+  CHECK(r.at("router_grants") > 0);
 }
 
 TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits", "[rtl][sim]") {
