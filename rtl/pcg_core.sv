@@ -147,53 +147,29 @@ module pcg_core #(
     if (wb_we1) wb1[wb_a1] <= wb_d1;
     else wb_q1 <= wb1[wb_a1];
 
-  // slot RAMs: one write and one registered read port each
-  logic [15:0] bias_m[SLOTS], pre_m[SLOTS], vhat_m[SLOTS], eps_m[SLOTS], da_m[SLOTS], db_m[SLOTS];
-  logic [31:0] esum_m[SLOTS];
+  // slot RAMs, x buffer and out buffer: one write and one registered read port each (pcg_sdp_ram.sv)
   logic [SA-1:0] bias_ra, bias_wa, pre_ra, pre_wa, vhat_ra, eps_ra, eps_wa, d_ra, d_wa, esum_ra, esum_wa;
   logic bias_we, pre_we, eps_we, da_we, db_we, esum_we;
   logic [15:0] bias_wd, pre_wd, vhat_wd, eps_wd, d_wd;
   logic [31:0] esum_wd;
   logic [15:0] bias_q, pre_q, vhat_q, eps_q, da_q, db_q;
   logic [31:0] esum_q;
-  always_ff @(posedge clk)
-    if (bias_we) bias_m[bias_wa] <= bias_wd;
-  always_ff @(posedge clk) bias_q <= bias_m[bias_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)
-    if (pre_we) pre_m[pre_wa] <= pre_wd;
-  always_ff @(posedge clk) pre_q <= pre_m[pre_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)  // v̂ is written with pre (same address)
-    if (pre_we) vhat_m[pre_wa] <= vhat_wd;
-  always_ff @(posedge clk) vhat_q <= vhat_m[vhat_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)
-    if (eps_we) eps_m[eps_wa] <= eps_wd;
-  always_ff @(posedge clk) eps_q <= eps_m[eps_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)
-    if (da_we) da_m[d_wa] <= d_wd;
-  always_ff @(posedge clk) da_q <= da_m[d_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)
-    if (db_we) db_m[d_wa] <= d_wd;
-  always_ff @(posedge clk) db_q <= db_m[d_ra];  // no read-during-write bypass: never the same address
-  always_ff @(posedge clk)
-    if (esum_we) esum_m[esum_wa] <= esum_wd;
-  always_ff @(posedge clk) esum_q <= esum_m[esum_ra];  // no read-during-write bypass: never the same address
+  pcg_sdp_ram #(16, SLOTS) u_bias (clk, bias_we, bias_wa, bias_wd, bias_ra, bias_q);
+  pcg_sdp_ram #(16, SLOTS) u_pre (clk, pre_we, pre_wa, pre_wd, pre_ra, pre_q);
+  pcg_sdp_ram #(16, SLOTS) u_vhat (clk, pre_we, pre_wa, vhat_wd, vhat_ra, vhat_q);  // written with pre
+  pcg_sdp_ram #(16, SLOTS) u_eps (clk, eps_we, eps_wa, eps_wd, eps_ra, eps_q);
+  pcg_sdp_ram #(16, SLOTS) u_da (clk, da_we, d_wa, d_wd, d_ra, da_q);
+  pcg_sdp_ram #(16, SLOTS) u_db (clk, db_we, d_wa, d_wd, d_ra, db_q);
+  pcg_sdp_ram #(32, SLOTS) u_esum (clk, esum_we, esum_wa, esum_wd, esum_ra, esum_q);
 
-  logic [15:0] x_m[XWORDS];
   logic [XA-1:0] x_ra;
   logic [15:0] x_q;
-  always_ff @(posedge clk) begin
-    if (mem_we && !busy && mem_sel == 3'd2) x_m[mem_addr[XA-1:0]] <= mem_wdata;
-    x_q <= x_m[x_ra];
-  end
+  pcg_sdp_ram #(16, XWORDS) u_xbuf (clk, mem_we && !busy && mem_sel == 3'd2, mem_addr[XA-1:0], mem_wdata, x_ra, x_q);
 
-  logic [15:0] o_m[OWORDS];
   logic [OA-1:0] o_wa;
   logic o_we;
   logic [15:0] o_wd, o_q;
-  always_ff @(posedge clk) begin
-    if (o_we) o_m[o_wa] <= o_wd;
-    o_q <= o_m[mem_addr[OA-1:0]];
-  end
+  pcg_sdp_ram #(16, OWORDS) u_obuf (clk, o_we, o_wa, o_wd, mem_addr[OA-1:0], o_q);
 
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
