@@ -121,6 +121,14 @@ module pcg_router #(
   // ---------------------------------------------------------------------------------------------------
   localparam int NS  = DEPTH + 1;                         // buffer slots (one more than the depth)
   localparam int CW  = $clog2(DEPTH + 1);                 // credit counters, 0..DEPTH
+  localparam int SLOT_A = $clog2(NS);                     // data RAM address bits
+  localparam int NSP = 1 << SLOT_A;                       // data RAM words (slots NS..NSP-1 unused)
+
+  // Binary index of a one-hot slot pointer.
+  function automatic logic [SLOT_A-1:0] onehot_enc(input logic [NS-1:0] h);
+    onehot_enc = '0;
+    for (int s = 0; s < NS; s++) onehot_enc = onehot_enc | (SLOT_A'(s) & {SLOT_A{h[s]}});
+  endfunction
 
   // XY reachability: IN_TO_OUT[o*5 + i] = 1 iff a worm entering through input i can leave through output o.
   //   out 0 (local): every input;         out 1 (east):  local, west;    out 2 (west): local, east;
@@ -178,8 +186,8 @@ module pcg_router #(
   logic [4:0]             full;           // buffer p holds DEPTH flits (registered state)
 
   for (genvar p = 0; p < 5; p++) begin : g_buf
-    localparam int SW = FLIT_BITS + 7;    // slot: {route (5), tail, head, data}
-    logic [NS*SW-1:0] slots;              // circular buffer, DEPTH + 1 slots (one is always free)
+    localparam int CW7 = 7;               // control part of a slot: {route (5), tail, head}
+    logic [NS*CW7-1:0] ctl;               // control bits of the DEPTH + 1 slots (flip-flops)
     logic [NS-1:0]  rd, wr;               // one-hot read (front) and write slots
     logic [DEPTH:0] occ;                  // occupancy, thermometer: occ[k] = more than k flits (occ[DEPTH] = 0)
     logic [4:0]     tg;                   // output of the front flit, one-hot; 0 when empty (registered)
@@ -198,15 +206,13 @@ module pcg_router #(
     assign in_tg  = in_head[p] ? route_in(p, my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8])
                                : last_tg;
 
-    // Front data and the entry behind the front, read through the one-hot pointers.
+    // Route/head/tail of the entry behind the front, read through the one-hot pointer.
     always_comb begin
-      fdata   = '0;
       sec_tg  = '0;
       sec_ht  = '0;
       for (int s = 0; s < NS; s++) begin
-        fdata  = fdata  | (slots[s*SW +: FLIT_BITS]     & {FLIT_BITS{rd[s]}});
-        sec_ht = sec_ht | (slots[s*SW + FLIT_BITS +: 2] & {2{rd1[s]}});
-        sec_tg = sec_tg | (slots[s*SW + FLIT_BITS + 2 +: 5] & {5{rd1[s]}});
+        sec_ht = sec_ht | (ctl[s*CW7 +: 2] & {2{rd1[s]}});
+        sec_tg = sec_tg | (ctl[s*CW7 + 2 +: 5] & {5{rd1[s]}});
       end
     end
 
@@ -214,9 +220,24 @@ module pcg_router #(
     // write enable does not depend on this cycle's grants).
     always_ff @(posedge clk) begin
       for (int s = 0; s < NS; s++)
-        if (in_valid[p] && wr[s])
-          slots[s*SW +: SW] <= {in_tg, in_tail[p], in_head[p], in_data[p*FLIT_BITS +: FLIT_BITS]};
+        if (in_valid[p] && wr[s]) ctl[s*CW7 +: CW7] <= {in_tg, in_tail[p], in_head[p]};
     end
+
+    // Flit data in a block RAM (one SB_RAM40_4K per 16 bits on the iCE40) with a registered read: the RAM
+    // reads the slot that is the front after this edge (rd, or rd1 after a pop). When that slot is written
+    // at this same edge (a flit pushed into an empty buffer, or behind a popped last flit), the RAM's
+    // read-during-write result is not used: the front comes from `byp`, the flit registered at the pins.
+    logic [SLOT_A-1:0] ra, wa;
+    logic [FLIT_BITS-1:0] q, byp;
+    logic bsel;
+    assign ra = pop ? onehot_enc(rd1) : onehot_enc(rd);
+    assign wa = onehot_enc(wr);
+    pcg_sdp_ram #(FLIT_BITS, NSP) u_data (clk, in_valid[p], wa, in_data[p*FLIT_BITS +: FLIT_BITS], ra, q);
+    always_ff @(posedge clk) begin
+      byp  <= in_data[p*FLIT_BITS +: FLIT_BITS];
+      bsel <= in_valid[p] && (pop ? |(rd1 & wr) : |(rd & wr));
+    end
+    assign fdata = bsel ? byp : q;
 
     // Next state as plain AND/OR of this cycle's pop with values computed from registered state only
     // (no if/else holds: yosys would turn those into deep clock-enable and reset logic).

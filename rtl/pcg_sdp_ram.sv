@@ -12,7 +12,7 @@ module pcg_sdp_ram #(
     input  logic [$clog2(DEPTH)-1:0] ra,
     output logic [        WIDTH-1:0] q
 );
-  logic [WIDTH-1:0] m[DEPTH];
+  (* ram_style = "block" *) logic [WIDTH-1:0] m[DEPTH];  // block RAM even when small (router buffers)
   always_ff @(posedge clk) if (we) m[wa] <= wd;
   always_ff @(posedge clk) q <= m[ra];
 endmodule
