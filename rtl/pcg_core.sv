@@ -74,6 +74,11 @@ module pcg_core #(
   localparam int SA = $clog2(SLOTS);
   localparam int XA = $clog2(XWORDS);
   localparam int OA = $clog2(OWORDS);
+  // Loop counters as narrow as the memories allow (the command fields are 16 bits; the harness keeps
+  // n <= SLOTS, m <= XWORDS, lo < hi <= m): r counts rows up to n, j columns up to m.
+  localparam int RW = $clog2(SLOTS + 1);
+  localparam int JW = $clog2(XWORDS + 1);
+  localparam int DW = SA > OA ? SA : OA;  // a pipeline destination: slot or out-buffer address
 
   localparam logic [2:0] OP_FWD = 3'd0, OP_OUTERR = 3'd1, OP_ERR = 3'd2, OP_RELAX = 3'd3;
   localparam logic [2:0] OP_UPDATE = 3'd4, OP_SEED = 3'd5;
@@ -174,8 +179,9 @@ module pcg_core #(
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
   logic [1:0] ctx;
-  logic [15:0] sbase, xbase;
-  logic [15:0] m1;  // n − 1, m − 1, hi − 1: loop ends as equality tests (Fmax)
+  logic [SA-1:0] sbase;
+  logic [XA-1:0] xbase;
+  logic [JW-1:0] m1;  // m − 1: loop ends as equality tests (Fmax)
   logic [WA-1:0] wbase;
   logic [4:0] shift;
   logic [31:0] rng_st[CTX];
@@ -193,15 +199,20 @@ module pcg_core #(
   } state_t;
   state_t st;
   logic [2:0] dcnt;
-  logic [15:0] r, j;  // row / column counters of the issue loop
+  logic [RW-1:0] r;  // row / column counters of the issue loop
+  logic [JW-1:0] j;
   // Addresses of the issue, kept as running pointers beside the counters (no adders before the RAMs):
   // rp = sbase + r (slot), xp = xbase + j (x buffer), opp = obase + (j − lo) (out buffer).
-  logic [15:0] rp, xp, opp;
+  logic [SA-1:0] rp;
+  logic [XA-1:0] xp;
+  logic [OA-1:0] opp;
   // Loop-position flags, registered with the counters (r == 0, r == n−1, r == label, j == 0, j == m−1,
   // j == m, j == hi−1), so that loop ends and stage tags are register outputs (Fmax), and the constants
   // they are updated from.
   logic r0, rn1, rlab, j0, jm1, jm, jh1, n1z, m1z, labz;
-  logic [15:0] n2, m2, hi2, labm1;
+  logic [RW-1:0] n2;
+  logic [JW-1:0] m2, hi2;
+  logic [15:0] labm1;  // full width: a label beyond the slice never matches
   logic r_inc, r_rst, j_inc, j_rst;
   logic [WA:0] wv;  // virtual weight address of the next issue
   logic [WA:0] stride;  // m + 1 (a row's words)
@@ -211,21 +222,18 @@ module pcg_core #(
   // s1: RAM outputs valid; s2: product register (SB_MAC16 output register); s3: accumulator valid;
   // s4: forward write-back (pre, v̂, ε).
   logic s1_v, s1_first, s1_last, s1_bank, s1_bias, s1_dp;  // s1_dp: a δ-pass operation
-  logic [15:0] s1_dst;
+  logic [DW-1:0] s1_dst;
   logic s1_lab;  // OUTERR: this element is the label
   logic signed [16:0] s2_od;  // OUTERR: t − v̂
-  logic [WA-1:0] s1_wv;
   logic s2_v, s2_first, s2_last, s2_bias;
-  logic [15:0] s2_dst;
+  logic [DW-1:0] s2_dst;
   logic signed [31:0] s2_prod;
   logic [15:0] s2_b, s2_w, s2_delta;
-  logic signed [31:0] s2_init;  // FWD: bias · 2^11; ERR: 0
   logic signed [15:0] s2_back;  // RELAX: e, the saturated sum of the received errors
   logic [4:0] shift_w;  // UPDATE: the weight step's shift, 11 + shift
   logic [31:0] mask_b, mask_w;  // UPDATE: 2^shift − 1 and 2^(11+shift) − 1
-  logic [WA-1:0] s2_wv;
   logic s3_v, s3_last;
-  logic [15:0] s3_dst;
+  logic [DW-1:0] s3_dst;
   logic signed [31:0] acc;
 
   logic s4_v;
@@ -237,7 +245,7 @@ module pcg_core #(
   // Issue of this cycle (combinational): which RAM reads start now.
   logic iss;  // an operation enters the pipeline
   logic iss_first, iss_last, iss_bias;
-  logic [15:0] iss_dst;
+  logic [DW-1:0] iss_dst;
   logic iss_lab;
   logic [WA-1:0] iss_wv;
   logic [31:0] rng_next;
@@ -258,12 +266,12 @@ module pcg_core #(
     iss_first = 1'b0;
     iss_last = 1'b0;
     iss_bias = 1'b0;
-    iss_dst = 16'd0;
+    iss_dst = '0;
     iss_lab = 1'b0;
     iss_wv = wv[WA-1:0];
     if (st == S_DPASS) begin
       iss = 1'b1;
-      iss_dst = rp;
+      iss_dst = DW'(rp);
       iss_last = rn1;
     end else if (st == S_ISSUE || st == S_DDEC) begin
       iss = st == S_ISSUE || pj_dec;
@@ -271,19 +279,19 @@ module pcg_core #(
         OP_FWD: begin
           iss_first = j0;
           iss_last = jm1;
-          iss_dst = rp;
+          iss_dst = DW'(rp);
         end
         OP_ERR: begin
           iss_first = r0;
           iss_last = rn1;
-          iss_dst = opp;
+          iss_dst = DW'(opp);
         end
         OP_UPDATE: begin
           iss_bias = jm;
-          iss_dst = rp;
+          iss_dst = DW'(rp);
         end
         default: begin  // RELAX, OUTERR: elementwise over r
-          iss_dst = rp;
+          iss_dst = DW'(rp);
           iss_lab = rlab;
         end
       endcase
@@ -314,12 +322,12 @@ module pcg_core #(
     wb_a0 = iss_wv[WA-1:1];
     wb_a1 = iss_wv[WA-1:1];
     if (u3_wwrite) begin
-      if (u3_wv[0]) begin
+      if (wp[0]) begin
         wb_we1 = 1'b1;
-        wb_a1  = u3_wv[WA-1:1];
+        wb_a1  = wp[WA-1:1];
       end else begin
         wb_we0 = 1'b1;
-        wb_a0  = u3_wv[WA-1:1];
+        wb_a0  = wp[WA-1:1];
       end
     end
     if (mem_idle) begin
@@ -334,7 +342,7 @@ module pcg_core #(
 
   // Slot RAM reads
   wire [SA-1:0] slot_mem = mem_addr[SA-1:0];
-  wire [SA-1:0] row_next = SA'((st == S_PREP) ? rp : rp + 16'd1);  // UPDATE: δ prefetch of the next row
+  wire [SA-1:0] row_next = (st == S_PREP) ? rp : rp + 1'b1;  // UPDATE: δ prefetch of the next row
   always_comb begin
     bias_ra = iss_dst[SA-1:0];
     pre_ra = iss_dst[SA-1:0];
@@ -342,12 +350,12 @@ module pcg_core #(
     vhat_ra = iss_dst[SA-1:0];
     d_ra = iss_dst[SA-1:0];
     esum_ra = iss_dst[SA-1:0];
-    x_ra = XA'(xp);
+    x_ra = xp;
     if (op == OP_UPDATE) begin
       pre_ra = row_next;
       eps_ra = row_next;
     end
-    if (op == OP_ERR && st == S_ISSUE) d_ra = SA'(rp);
+    if (op == OP_ERR && st == S_ISSUE) d_ra = rp;
     if (mem_idle) begin
       bias_ra = slot_mem;
       pre_ra = slot_mem;
@@ -383,8 +391,10 @@ module pcg_core #(
   logic signed [17:0] u2_hi;
   logic u2_c;
   logic [15:0] u1_base, u2_base, u3_wd;
-  logic [WA-1:0] u1_wv, u2_wv, u3_wv;
-  logic [SA-1:0] u1_dst, u2_dst, u3_dst;
+  // Write-back addresses: the update streams consecutive virtual addresses from wbase (bias slots
+  // included) and one bias per row from sbase, so running pointers replace pipelined addresses.
+  logic [WA-1:0] wp;  // virtual address of the u3 word
+  logic [SA-1:0] bp;  // slot of the next bias write-back
   logic [32:0] u_lowsum;
   always_comb u_lowsum = {1'b0, u1_a} + {1'b0, u1_b};
   always_ff @(posedge clk) begin
@@ -394,12 +404,6 @@ module pcg_core #(
     u1_bias <= s2_bias;
     u2_bias <= u1_bias;
     u3_bias <= u2_bias;
-    u1_wv <= s2_wv;
-    u2_wv <= u1_wv;
-    u3_wv <= u2_wv;
-    u1_dst <= s2_dst[SA-1:0];
-    u2_dst <= u1_dst;
-    u3_dst <= u2_dst;
     // u1: the two low parts (masked) and the high part
     u1_a <= u_x & (s2_bias ? mask_b : mask_w);
     u1_b <= rng_next & (s2_bias ? mask_b : mask_w);
@@ -411,6 +415,16 @@ module pcg_core #(
     u2_base <= u1_base;
     // u3: the sum, saturated
     u3_wd <= sat16(40'(add3(19'($signed(u2_base)), 19'(u2_hi), u2_c)));
+  end
+
+  always_ff @(posedge clk) begin
+    if (st == S_IDLE) begin  // follows the command port, like the other command registers
+      wp <= cmd_wbase[WA-1:0];
+      bp <= cmd_sbase[SA-1:0];
+    end else if (u3_v) begin
+      wp <= wp + 1'b1;
+      if (u3_bias) bp <= bp + 1'b1;
+    end
   end
 
   logic signed [16:0] q1_x, q2_sh;  // RELAX: e − ε; (e − ε) >>> k
@@ -471,7 +485,7 @@ module pcg_core #(
     d_wa = s1_dst[SA-1:0];
     d_wd = s1_delta;
     bias_we = u3_v && u3_bias;
-    bias_wa = u3_dst;
+    bias_wa = bp;
     bias_wd = u3_wd;
     if (mem_idle) begin
       bias_we = mem_we && mem_sel == 3'd1;
@@ -533,11 +547,11 @@ module pcg_core #(
   end
   always_ff @(posedge clk) begin
     if (st == S_IDLE) begin  // follow the command port (see the FSM)
-      j <= cmd_op == OP_ERR ? cmd_lo : 16'd0;
-            r <= 16'd0;
-            rp <= cmd_sbase;
-            xp <= cmd_xbase;
-            opp <= cmd_obase;
+      j <= cmd_op == OP_ERR ? JW'(cmd_lo) : '0;
+            r <= '0;
+            rp <= cmd_sbase[SA-1:0];
+            xp <= cmd_xbase[XA-1:0];
+            opp <= cmd_obase[OA-1:0];
             r0 <= 1'b1;
             rn1 <= cmd_n == 16'd1;
             rlab <= cmd_label == 16'd0;
@@ -545,37 +559,37 @@ module pcg_core #(
             jm1 <= cmd_m == 16'd1;
             jm <= 1'b0;
             jh1 <= cmd_hi - cmd_lo == 16'd1;
-            n2 <= cmd_n - 16'd2;
-            m2 <= cmd_m - 16'd2;
-            hi2 <= cmd_hi - 16'd2;
+            n2 <= RW'(cmd_n - 16'd2);
+            m2 <= JW'(cmd_m - 16'd2);
+            hi2 <= JW'(cmd_hi - 16'd2);
             labm1 <= cmd_label - 16'd1;
             n1z <= cmd_n == 16'd1;
             m1z <= cmd_m == 16'd1;
             labz <= cmd_label == 16'd0;
     end else begin
       if (r_rst) begin
-        r <= 16'd0;
+        r <= '0;
         rp <= sbase;
         r0 <= 1'b1;
         rn1 <= n1z;
         rlab <= labz;
       end else if (r_inc) begin
-        r <= r + 16'd1;
-        rp <= rp + 16'd1;
+        r <= r + 1'b1;
+        rp <= rp + 1'b1;
         r0 <= 1'b0;
         rn1 <= r == n2;
-        rlab <= r == labm1;
+        rlab <= 16'(r) == labm1;
       end
       if (j_rst) begin
-        j <= 16'd0;
+        j <= '0;
         xp <= xbase;
         j0 <= 1'b1;
         jm1 <= m1z;
         jm <= 1'b0;
       end else if (j_inc) begin
-        j <= j + 16'd1;
-        xp <= xp + 16'd1;
-        opp <= opp + 16'd1;
+        j <= j + 1'b1;
+        xp <= xp + 1'b1;
+        opp <= opp + 1'b1;
         j0 <= 1'b0;
         jm1 <= j == m2;
         jm <= j == m1;
@@ -623,7 +637,6 @@ module pcg_core #(
       s1_bias <= iss_bias;
       s1_dp <= st == S_DPASS;
       s1_bank <= iss_wv[0];
-      s1_wv <= iss_wv;
       s1_dst <= iss_dst;
       s1_lab <= iss_lab;
       s2_od <= (s1_lab ? 17'sd2048 : 17'sd0) - 17'($signed(vhat_q));
@@ -632,9 +645,7 @@ module pcg_core #(
       s2_last <= s1_last;
       s2_bias <= s1_bias;
       s2_dst <= s1_dst;
-      s2_wv <= s1_wv;
       s2_b <= bias_q;
-      s2_init <= op == OP_FWD ? $signed({{5{bias_q[15]}}, bias_q, 11'd0}) : 32'sd0;  // a row's first sum
       s2_w <= op == OP_RELAX ? eps_q : wq;
       s2_back <= sat16(40'($signed(esum_q)));
       s2_delta <= drow;
@@ -645,7 +656,9 @@ module pcg_core #(
       s3_last <= s2_last;
       s3_dst <= s2_dst;
       if (s2_v && (op == OP_FWD || op == OP_ERR)) begin
-        acc <= sat32(33'($signed(s2_first ? s2_init : acc)) + 33'(s2_prod));
+        // a row's first sum starts from bias · 2^11 (FWD) or 0 (ERR)
+        acc <= sat32(33'($signed(s2_first ? (op == OP_FWD ? $signed({{5{s2_b[15]}}, s2_b, 11'd0}) : 32'sd0) : acc))
+                     + 33'(s2_prod));
       end
       s4_v <= s3_v && s3_last && op == OP_FWD;
       s4_dst <= s3_dst[SA-1:0];
@@ -670,11 +683,11 @@ module pcg_core #(
           op <= cmd_op;
           ctx <= cmd_ctx;
           act <= cmd_act;
-          m1 <= cmd_m - 16'd1;
+          m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;
           wbase <= cmd_wbase[WA-1:0];
-          sbase <= cmd_sbase;
-          xbase <= cmd_xbase;
+          sbase <= cmd_sbase[SA-1:0];
+          xbase <= cmd_xbase[XA-1:0];
           shift <= cmd_shift;
           shift_w <= cmd_shift + 5'd11;
           mask_b <= (32'd1 << cmd_shift) - 32'd1;
@@ -779,5 +792,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, mem_addr, s3_dst, u_lowsum[32]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[32]};  // upper address bits beyond the memories
 endmodule
