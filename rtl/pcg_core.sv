@@ -176,6 +176,13 @@ module pcg_core #(
   logic [15:0] o_wd, o_q;
   pcg_sdp_ram #(16, OWORDS) u_obuf (clk, o_we, o_wa, o_wd, mem_addr[OA-1:0], o_q);
 
+  // Generator states of the contexts in a block RAM: read at the command port's ctx while idle (the
+  // state is in rs_q in the cycle after an UPDATE is accepted), written by SEED and at the end of UPDATE.
+  logic rs_we;
+  logic [1:0] rs_wa;
+  logic [31:0] rs_wd, rs_q;
+  pcg_sdp_ram #(32, 4) u_rng (clk, rs_we, rs_wa, rs_wd, cmd_ctx, rs_q);
+
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
   logic [1:0] ctx;
@@ -184,7 +191,7 @@ module pcg_core #(
   logic [JW-1:0] m1;  // m − 1: loop ends as equality tests (Fmax)
   logic [WA-1:0] wbase;
   logic [4:0] shift;
-  logic [31:0] rng_st[CTX];
+  logic [CTX-1:0] c_seeded;  // the context's generator was seeded since reset (else its state is 1)
   logic [CTX-1:0] c_stale, c_valid, c_any, c_proj, c_eq, c_dcur, c_dlast;
   logic [31:0] rng;  // working generator state of the running command
 
@@ -621,7 +628,7 @@ module pcg_core #(
       s4_v <= 1'b0;
       op <= OP_FWD;
       ctx <= 2'd0;
-      for (int k = 0; k < CTX; k++) rng_st[k] <= 32'd1;
+      c_seeded <= '0;
     end else begin
       // memory port error accumulate
       acc_pend <= mem_idle && mem_we && mem_sel == 3'd3;
@@ -694,7 +701,6 @@ module pcg_core #(
           mask_w <= (32'd1 << (cmd_shift + 5'd11)) - 32'd1;
           relax_mask <= (17'd1 << cmd_shift) - 17'd1;
           relax_half <= cmd_shift == 5'd0 ? 17'd0 : 17'd1 << (cmd_shift - 5'd1);
-          rng <= rng_st[cmd_ctx];
           dcnt <= 3'd4;
           any_acc <= 1'b0;
           same_acc <= 1'b1;
@@ -722,7 +728,7 @@ module pcg_core #(
                   st <= pj_ctx && c_any[cmd_ctx] ? S_ISSUE : S_DRAIN;
                 end
               end
-              OP_SEED: rng_st[cmd_ctx] <= cmd_seed;
+              OP_SEED: c_seeded[cmd_ctx] <= 1'b1;
               default: ;
             endcase
             if (cmd_op == OP_SEED) st <= S_IDLE;
@@ -747,6 +753,7 @@ module pcg_core #(
           st <= pj_dec && !loop_end ? S_ISSUE : S_DRAIN;
         end
         S_PREP: begin
+          rng  <= c_seeded[ctx] ? rs_q : 32'd1;
           st   <= S_ISSUE;
           dcnt <= 3'd5;  // the write-back of the last word is 5 cycles after its read
         end
@@ -762,7 +769,7 @@ module pcg_core #(
         S_DRAIN: begin
           if (dcnt == 3'd1) begin
             st <= S_IDLE;
-            if (op == OP_UPDATE) rng_st[ctx] <= rng;
+            if (op == OP_UPDATE) c_seeded[ctx] <= 1'b1;  // rng written back through rs_*
             if (op == OP_ERR && c_proj[ctx] && c_any[ctx] && cmd_first_d) begin
               c_dlast[ctx] <= c_dcur[ctx];
               c_eq[ctx] <= 1'b1;
@@ -776,6 +783,12 @@ module pcg_core #(
     end
   end
 
+
+  always_comb begin
+    rs_we = (st == S_IDLE && cmd_valid && cmd_op == OP_SEED) || (st == S_DRAIN && dcnt == 3'd1 && op == OP_UPDATE);
+    rs_wa = st == S_IDLE ? cmd_ctx : ctx;
+    rs_wd = st == S_IDLE ? cmd_seed : rng;
+  end
 
   // memory port read data (one cycle after the read)
   always_comb begin
