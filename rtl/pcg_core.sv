@@ -237,8 +237,8 @@ module pcg_core #(
   logic signed [31:0] s2_prod;
   logic [15:0] s2_b, s2_w, s2_delta;
   logic signed [15:0] s2_back;  // RELAX: e, the saturated sum of the received errors
-  logic [4:0] shift_w;  // UPDATE: the weight step's shift, 11 + shift
-  logic [31:0] mask_b, mask_w;  // UPDATE: 2^shift − 1 and 2^(11+shift) − 1
+  logic [31:0] mask_b, mask_w;  // UPDATE: 2^shift − 1 and 2^(11+shift) − 1 (shift <= 20)
+  assign mask_w = {mask_b[20:0], 11'h7ff};
   logic s3_v, s3_last;
   logic [DW-1:0] s3_dst;
   logic signed [31:0] acc;
@@ -387,14 +387,15 @@ module pcg_core #(
   //                                   = ε + ((e − ε) >>> k) + [(e − ε) mod 2^k > 2^(k−1)]
   //   (the bracket: the low k bits, masked, compared with 2^(k−1)).
   logic signed [31:0] u_x;
-  logic [4:0] u_sh;
+  logic signed [20:0] u_xs;
   always_comb begin
     u_x = s2_bias ? 32'($signed(s2_delta)) : s2_prod;
-    u_sh = s2_bias ? shift : shift_w;
+    // the high part p >>> s: the weight's product pre-shifted by the constant 11 (21 bits remain)
+    u_xs = s2_bias ? 21'($signed(s2_delta)) : 21'(s2_prod >>> 11);
   end
   logic u1_v, u2_v, u3_v, u1_bias, u2_bias, u3_bias;
   logic [31:0] u1_a, u1_b;
-  logic signed [31:0] u1_hi;
+  logic signed [20:0] u1_hi;
   logic signed [17:0] u2_hi;
   logic u2_c;
   logic [15:0] u1_base, u2_base, u3_wd;
@@ -414,11 +415,11 @@ module pcg_core #(
     // u1: the two low parts (masked) and the high part
     u1_a <= u_x & (s2_bias ? mask_b : mask_w);
     u1_b <= rng_next & (s2_bias ? mask_b : mask_w);
-    u1_hi <= u_x >>> u_sh;
+    u1_hi <= u_xs >>> shift;
     u1_base <= s2_bias ? s2_b : s2_w;
     // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
     u2_c <= (u_lowsum[31:0] & ~(u1_bias ? mask_b : mask_w)) != 32'd0;  // the sum reached 2^s
-    u2_hi <= u1_hi > 32'sd65535 ? 18'sd65535 : u1_hi < -32'sd65536 ? -18'sd65536 : u1_hi[17:0];
+    u2_hi <= u1_hi > 21'sd65535 ? 18'sd65535 : u1_hi < -21'sd65536 ? -18'sd65536 : u1_hi[17:0];
     u2_base <= u1_base;
     // u3: the sum, saturated
     u3_wd <= sat16(40'(add3(19'($signed(u2_base)), 19'(u2_hi), u2_c)));
@@ -440,6 +441,7 @@ module pcg_core #(
   logic [SA-1:0] q1_dst, q2_dst;
   logic q1_v, q2_v;
   logic [16:0] relax_mask, relax_half;  // 2^k − 1 and 2^(k−1) (0 for k = 0), set with the command
+  assign relax_mask = mask_b[16:0];
   always_ff @(posedge clk) begin
     q1_v <= s2_v && op == OP_RELAX;
     q1_x <= 17'(s2_back) - 17'($signed(s2_w));
@@ -696,10 +698,7 @@ module pcg_core #(
           sbase <= cmd_sbase[SA-1:0];
           xbase <= cmd_xbase[XA-1:0];
           shift <= cmd_shift;
-          shift_w <= cmd_shift + 5'd11;
           mask_b <= (32'd1 << cmd_shift) - 32'd1;
-          mask_w <= (32'd1 << (cmd_shift + 5'd11)) - 32'd1;
-          relax_mask <= (17'd1 << cmd_shift) - 17'd1;
           relax_half <= cmd_shift == 5'd0 ? 17'd0 : 17'd1 << (cmd_shift - 5'd1);
           dcnt <= 3'd4;
           any_acc <= 1'b0;
