@@ -126,11 +126,11 @@ module pcg_core #(
     else if (a == ACT_HTANH) act_fwd = gt_one(p) ? 16'sd2048 : lt_mone(p[15:11]) ? -16'sd2048 : p;
     else act_fwd = p;
   endfunction
-  function automatic logic signed [15:0] act_delta(input logic [2:0] a, input logic signed [15:0] p,
-                                                   input logic signed [15:0] e);
-    if (a == ACT_RELU) act_delta = (!p[15] && p[14:0] != 15'd0) ? e : 16'sd0;
-    else if (a == ACT_HTANH) act_delta = in_one(p) ? e : 16'sd0;
-    else act_delta = e;
+  // f'(pre) of the activation as a pass bit: δ = f'(pre)·ε is ε where it is 1, else 0
+  function automatic logic act_pass(input logic [2:0] a, input logic signed [15:0] p);
+    if (a == ACT_RELU) act_pass = !p[15] && p[14:0] != 15'd0;
+    else if (a == ACT_HTANH) act_pass = in_one(p);
+    else act_pass = 1'b1;
   endfunction
   function automatic logic [31:0] xorshift(input logic [31:0] x0);
     logic [31:0] x1, x2;
@@ -210,7 +210,7 @@ module pcg_core #(
   logic [JW-1:0] j;
   // Addresses of the issue, kept as running pointers beside the counters (no adders before the RAMs):
   // rp = sbase + r (slot), xp = xbase + j (x buffer), opp = obase + (j − lo) (out buffer).
-  logic [SA-1:0] rp;
+  logic [SA-1:0] rp, rp1;  // rp1 = rp + 1 (registered: the UPDATE's δ prefetch address)
   logic [XA-1:0] xp;
   logic [OA-1:0] opp;
   // Loop-position flags, registered with the counters (r == 0, r == n−1, r == label, j == 0, j == m−1,
@@ -221,6 +221,9 @@ module pcg_core #(
   logic [JW-1:0] m2, hi2;
   logic [15:0] labm1;  // full width: a label beyond the slice never matches
   logic r_inc, r_rst, j_inc, j_rst;
+  // Decoded op (registered with the command; Fmax): row-major (FWD, UPDATE), ERR; jend: the row-major
+  // op's row end (FWD: j == m − 1, UPDATE: j == m, its bias slot).
+  logic is_rm, is_err, is_fwd, is_upd, is_relax, is_outerr, jend;
   logic [WA:0] wv;  // virtual weight address of the next issue
   logic [WA:0] stride;  // m + 1 (a row's words)
   logic any_acc, same_acc;
@@ -263,9 +266,13 @@ module pcg_core #(
 
   // Operand of the s1 multiply
   wire [15:0] wq = s1_bank ? wb_q1 : wb_q0;
-  wire [15:0] dq = c_dcur[ctx] ? db_q : da_q;  // current δ bank
-  wire [15:0] dlq = c_dlast[ctx] ? db_q : da_q;  // δ at the last projection
-  wire signed [15:0] s1_delta = act_delta(act, pre_q, eps_q);  // δ pass / UPDATE row prefetch
+  // The running context's flags, copied when the command is accepted (no 4:1 context mux in the
+  // datapath: Fmax); c_valid and c_dlast do not change during an ERR, c_dcur flips at S_DDEC.
+  logic x_valid, x_dcur, x_dlast;
+  wire [15:0] dq = x_dcur ? db_q : da_q;  // current δ bank
+  wire [15:0] dlq = x_dlast ? db_q : da_q;  // δ at the last projection
+  wire d_pass = act_pass(act, pre_q);
+  wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
 
   // ---- the issue loop ------------------------------------------------------------------------------
   always_comb begin
@@ -308,12 +315,9 @@ module pcg_core #(
   // End of the issue loop in this cycle?
   logic loop_end;
   always_comb begin
-    unique case (op)
-      OP_FWD: loop_end = rn1 && jm1;
-      OP_ERR: loop_end = st == S_DPASS ? rn1 : (rn1 && jh1);
-      OP_UPDATE: loop_end = rn1 && jm;
-      default: loop_end = rn1;
-    endcase
+    if (is_rm) loop_end = rn1 && jend;
+    else if (is_err) loop_end = st == S_DPASS ? rn1 : (rn1 && jh1);
+    else loop_end = rn1;
   end
 
   // ---- RAM address and write-enable multiplexing ---------------------------------------------------
@@ -349,7 +353,7 @@ module pcg_core #(
 
   // Slot RAM reads
   wire [SA-1:0] slot_mem = mem_addr[SA-1:0];
-  wire [SA-1:0] row_next = (st == S_PREP) ? rp : rp + 1'b1;  // UPDATE: δ prefetch of the next row
+  wire [SA-1:0] row_next = (st == S_PREP) ? rp : rp1;  // UPDATE: δ prefetch of the next row
   always_comb begin
     bias_ra = iss_dst[SA-1:0];
     pre_ra = iss_dst[SA-1:0];
@@ -358,11 +362,11 @@ module pcg_core #(
     d_ra = iss_dst[SA-1:0];
     esum_ra = iss_dst[SA-1:0];
     x_ra = xp;
-    if (op == OP_UPDATE) begin
+    if (is_upd) begin
       pre_ra = row_next;
       eps_ra = row_next;
     end
-    if (op == OP_ERR && st == S_ISSUE) d_ra = rp;
+    if (is_err && st == S_ISSUE) d_ra = rp;
     if (mem_idle) begin
       bias_ra = slot_mem;
       pre_ra = slot_mem;
@@ -381,8 +385,9 @@ module pcg_core #(
   // The weight step (u1..u3 after s2; written from u3, 5 cycles after the read) and the relaxation step (q2, q3) as adds of floors, split so that
   // no stage holds more than one carry chain or one shifter (Fmax):
   //   w + floor((p + (r mod 2^s)) / 2^s) = w + (p >>> s) + carry((p mod 2^s) + (r mod 2^s) ≥ 2^s)
-  //   (weight: p = δ·x, s = 11 + k; bias: p = δ, s = k; r from the slice's xorshift32). The carry: the
-  //   sum of the two masked low parts (< 2^(s+1)) has a bit at or above s.
+  //   (weight: p = δ·x, s = 11 + k; bias: p = δ, s = k; r from the slice's xorshift32). The carry is
+  //   the carry out of a 32-bit add of (p mod 2^s with ones at bits s..31) and (r mod 2^s): a carry
+  //   into bit s runs through the ones (the carry chain's own output, no OR over the sum's bits).
   //   ε − round_half_up((ε − e) / 2^k) = ε + floor(((e − ε) + 2^(k−1) − 1) / 2^k)
   //                                   = ε + ((e − ε) >>> k) + [(e − ε) mod 2^k > 2^(k−1)]
   //   (the bracket: the low k bits, masked, compared with 2^(k−1)).
@@ -406,19 +411,19 @@ module pcg_core #(
   logic [32:0] u_lowsum;
   always_comb u_lowsum = {1'b0, u1_a} + {1'b0, u1_b};
   always_ff @(posedge clk) begin
-    u1_v <= s2_v && op == OP_UPDATE;
+    u1_v <= s2_v && is_upd;
     u2_v <= u1_v;
     u3_v <= u2_v;
     u1_bias <= s2_bias;
     u2_bias <= u1_bias;
     u3_bias <= u2_bias;
     // u1: the two low parts (masked) and the high part
-    u1_a <= u_x & (s2_bias ? mask_b : mask_w);
+    u1_a <= u_x | ~(s2_bias ? mask_b : mask_w);
     u1_b <= rng_next & (s2_bias ? mask_b : mask_w);
     u1_hi <= u_xs >>> shift;
     u1_base <= s2_bias ? s2_b : s2_w;
     // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
-    u2_c <= (u_lowsum[31:0] & ~(u1_bias ? mask_b : mask_w)) != 32'd0;  // the sum reached 2^s
+    u2_c <= u_lowsum[32];  // the sum of the low parts reached 2^s
     u2_hi <= u1_hi > 21'sd65535 ? 18'sd65535 : u1_hi < -21'sd65536 ? -18'sd65536 : u1_hi[17:0];
     u2_base <= u1_base;
     // u3: the sum, saturated
@@ -443,7 +448,7 @@ module pcg_core #(
   logic [16:0] relax_mask, relax_half;  // 2^k − 1 and 2^(k−1) (0 for k = 0), set with the command
   assign relax_mask = mask_b[16:0];
   always_ff @(posedge clk) begin
-    q1_v <= s2_v && op == OP_RELAX;
+    q1_v <= s2_v && is_relax;
     q1_x <= 17'(s2_back) - 17'($signed(s2_w));
     q1_eps <= s2_w;
     q1_dst <= s2_dst[SA-1:0];
@@ -474,7 +479,7 @@ module pcg_core #(
       eps_wa = q2_dst;
       eps_wd = relax_out;
     end
-    if (s2_v && op == OP_OUTERR) begin
+    if (s2_v && is_outerr) begin
       eps_we = 1'b1;
       eps_wa = s2_dst[SA-1:0];
       eps_wd = outerr_eps;
@@ -482,15 +487,15 @@ module pcg_core #(
     esum_we = 1'b0;
     esum_wa = s1_dst[SA-1:0];
     esum_wd = 32'd0;
-    if (s1_v && op == OP_RELAX) esum_we = 1'b1;
+    if (s1_v && is_relax) esum_we = 1'b1;
     if (acc_pend) begin
       esum_we = 1'b1;
       esum_wa = acc_addr;
       esum_wd = esum_q + {{16{acc_word[15]}}, acc_word};
     end
     // δ pass: the new δ goes to the bank that does not hold the last projection's δ
-    da_we = s1_v && s1_dp && c_dlast[ctx];
-    db_we = s1_v && s1_dp && !c_dlast[ctx];
+    da_we = s1_v && s1_dp && x_dlast;
+    db_we = s1_v && s1_dp && !x_dlast;
     d_wa = s1_dst[SA-1:0];
     d_wd = s1_delta;
     bias_we = u3_v && u3_bias;
@@ -501,20 +506,22 @@ module pcg_core #(
       bias_wa = slot_mem;
       bias_wd = mem_wdata;
     end
-    o_we = s3_v && s3_last && op == OP_ERR;
+    o_we = s3_v && s3_last && is_err;
     o_wa = s3_dst[OA-1:0];
     o_wd = round13(acc);
   end
 
   // δ pass result of this cycle
   wire dpass_s1 = s1_v && s1_dp;
-  wire any_now = any_acc || (dpass_s1 && s1_delta != 16'sd0);
-  wire same_now = same_acc && (!dpass_s1 || s1_delta == dlq);
+  // (the tests on ε and on the last δ run beside f', not after it: Fmax)
+  wire any_now = any_acc || (dpass_s1 && d_pass && eps_q != 16'sd0);
+  wire same_now = same_acc && (!dpass_s1 || (d_pass ? eps_q == dlq : dlq == 16'sd0));
 
   // Projection decisions: after a δ pass (all δ zero → skip; δ equal to the last projection's and the
   // out buffer valid → re-send), or, without a δ pass, from the context (the first link of a phase whose ε
   // did not change, or a later link of the phase, which follows the first link's decision).
-  wire pj_dec = any_acc && !(c_valid[ctx] && same_acc);  // S_DDEC: the δ pass's flags are registered
+  // S_DDEC: the δ pass's decision, registered at the end of S_DGAP with the flags it is made of (Fmax)
+  logic pj_dec;
   wire pj_ctx = cmd_first ? (c_any[cmd_ctx] && !(c_valid[cmd_ctx] && c_eq[cmd_ctx])) : c_proj[cmd_ctx];
 
   // ---- loop counters, address pointers and their flags ----------------------------------------------
@@ -533,24 +540,15 @@ module pcg_core #(
         j_inc = rn1;
       end
       S_ISSUE:
-      unique case (op)
-        OP_FWD: begin
-          j_rst = jm1;
-          j_inc = !jm1;
-          r_inc = jm1;
-        end
-        OP_ERR: begin
-          r_rst = rn1;
-          r_inc = !rn1;
-          j_inc = rn1;
-        end
-        OP_UPDATE: begin
-          j_rst = jm;
-          j_inc = !jm;
-          r_inc = jm;
-        end
-        default: r_inc = 1'b1;
-      endcase
+      if (is_rm) begin  // FWD, UPDATE: row-major, a row ends at jend
+        j_rst = jend;
+        j_inc = !jend;
+        r_inc = jend;
+      end else if (is_err) begin  // column-major
+        r_rst = rn1;
+        r_inc = !rn1;
+        j_inc = rn1;
+      end else r_inc = 1'b1;  // elementwise
       default: ;
     endcase
   end
@@ -558,7 +556,12 @@ module pcg_core #(
     if (st == S_IDLE) begin  // follow the command port (see the FSM)
       j <= cmd_op == OP_ERR ? JW'(cmd_lo) : '0;
             r <= '0;
+            is_fwd <= cmd_op == OP_FWD;
+            is_upd <= cmd_op == OP_UPDATE;
+            is_relax <= cmd_op == OP_RELAX;
+            is_outerr <= cmd_op == OP_OUTERR;
             rp <= cmd_sbase[SA-1:0];
+            rp1 <= cmd_sbase[SA-1:0] + 1'b1;
             xp <= cmd_xbase[XA-1:0];
             opp <= cmd_obase[OA-1:0];
             r0 <= 1'b1;
@@ -567,6 +570,9 @@ module pcg_core #(
             j0 <= cmd_op != OP_ERR || cmd_lo == 16'd0;
             jm1 <= cmd_m == 16'd1;
             jm <= 1'b0;
+            jend <= cmd_op == OP_FWD && cmd_m == 16'd1;
+            is_rm <= cmd_op == OP_FWD || cmd_op == OP_UPDATE;
+            is_err <= cmd_op == OP_ERR;
             jh1 <= cmd_hi - cmd_lo == 16'd1;
             n2 <= RW'(cmd_n - 16'd2);
             m2 <= JW'(cmd_m - 16'd2);
@@ -579,12 +585,14 @@ module pcg_core #(
       if (r_rst) begin
         r <= '0;
         rp <= sbase;
+        rp1 <= sbase + 1'b1;
         r0 <= 1'b1;
         rn1 <= n1z;
         rlab <= labz;
       end else if (r_inc) begin
         r <= r + 1'b1;
-        rp <= rp + 1'b1;
+        rp <= rp1;
+        rp1 <= rp1 + 1'b1;
         r0 <= 1'b0;
         rn1 <= r == n2;
         rlab <= 16'(r) == labm1;
@@ -595,6 +603,7 @@ module pcg_core #(
         j0 <= 1'b1;
         jm1 <= m1z;
         jm <= 1'b0;
+        jend <= is_fwd && m1z;
       end else if (j_inc) begin
         j <= j + 1'b1;
         xp <= xp + 1'b1;
@@ -602,6 +611,7 @@ module pcg_core #(
         j0 <= 1'b0;
         jm1 <= j == m2;
         jm <= j == m1;
+        jend <= is_fwd ? j == m2 : j == m1;
         jh1 <= j == hi2;
       end
     end
@@ -655,32 +665,33 @@ module pcg_core #(
       s2_bias <= s1_bias;
       s2_dst <= s1_dst;
       s2_b <= bias_q;
-      s2_w <= op == OP_RELAX ? eps_q : wq;
+      s2_w <= is_relax ? eps_q : wq;
       s2_back <= sat16(40'($signed(esum_q)));
       s2_delta <= drow;
-      if (op == OP_FWD) s2_prod <= $signed(wq) * $signed(x_q);
-      else if (op == OP_ERR) s2_prod <= $signed(wq) * $signed(dq);
+      if (is_fwd) s2_prod <= $signed(wq) * $signed(x_q);
+      else if (is_err) s2_prod <= $signed(wq) * $signed(dq);
       else s2_prod <= $signed(drow) * $signed(x_q);
       s3_v <= s2_v;
       s3_last <= s2_last;
       s3_dst <= s2_dst;
-      if (s2_v && (op == OP_FWD || op == OP_ERR)) begin
+      if (s2_v && (is_fwd || is_err)) begin
         // a row's first sum starts from bias · 2^11 (FWD) or 0 (ERR)
-        acc <= sat32(33'($signed(s2_first ? (op == OP_FWD ? $signed({{5{s2_b[15]}}, s2_b, 11'd0}) : 32'sd0) : acc))
+        acc <= sat32(33'($signed(s2_first ? (is_fwd ? $signed({{5{s2_b[15]}}, s2_b, 11'd0}) : 32'sd0) : acc))
                      + 33'(s2_prod));
       end
-      s4_v <= s3_v && s3_last && op == OP_FWD;
+      s4_v <= s3_v && s3_last && is_fwd;
       s4_dst <= s3_dst[SA-1:0];
       s4_pre <= round13(acc);
       // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
-      drow_load <= op == OP_UPDATE && (st == S_PREP || (st == S_ISSUE && jm));
+      drow_load <= is_upd && (st == S_PREP || (st == S_ISSUE && jm));
       if (drow_load) drow <= s1_delta;
 
       // the generator steps once per weight and bias word, in stream order, as the word passes s2
-      if (s2_v && op == OP_UPDATE) rng <= rng_next;
+      if (s2_v && is_upd) rng <= rng_next;
       if (st == S_DPASS || st == S_DGAP) begin
         any_acc  <= any_now;
         same_acc <= same_now;
+        pj_dec   <= any_now && !(x_valid && same_now);
       end
 
       unique case (st)
@@ -691,6 +702,9 @@ module pcg_core #(
           else wv <= {1'b0, cmd_wbase[WA-1:0]};
           op <= cmd_op;
           ctx <= cmd_ctx;
+          x_valid <= c_valid[cmd_ctx];
+          x_dcur <= c_dcur[cmd_ctx];
+          x_dlast <= c_dlast[cmd_ctx];
           act <= cmd_act;
           m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;
@@ -742,7 +756,8 @@ module pcg_core #(
         S_DDEC: begin
           // Decide for the whole phase and issue the first projection operation if projecting.
           c_stale[ctx] <= 1'b0;
-          c_dcur[ctx] <= !c_dlast[ctx];
+          c_dcur[ctx] <= !x_dlast;
+          x_dcur <= !x_dlast;
           c_any[ctx] <= any_acc;
           c_eq[ctx] <= same_acc;
           c_proj[ctx] <= pj_dec;
@@ -768,8 +783,8 @@ module pcg_core #(
         S_DRAIN: begin
           if (dcnt == 3'd1) begin
             st <= S_IDLE;
-            if (op == OP_UPDATE) c_seeded[ctx] <= 1'b1;  // rng written back through rs_*
-            if (op == OP_ERR && c_proj[ctx] && c_any[ctx] && cmd_first_d) begin
+            if (is_upd) c_seeded[ctx] <= 1'b1;  // rng written back through rs_*
+            if (is_err && c_proj[ctx] && c_any[ctx] && cmd_first_d) begin
               c_dlast[ctx] <= c_dcur[ctx];
               c_eq[ctx] <= 1'b1;
               c_valid[ctx] <= 1'b1;
@@ -784,7 +799,7 @@ module pcg_core #(
 
 
   always_comb begin
-    rs_we = (st == S_IDLE && cmd_valid && cmd_op == OP_SEED) || (st == S_DRAIN && dcnt == 3'd1 && op == OP_UPDATE);
+    rs_we = (st == S_IDLE && cmd_valid && cmd_op == OP_SEED) || (st == S_DRAIN && dcnt == 3'd1 && is_upd);
     rs_wa = st == S_IDLE ? cmd_ctx : ctx;
     rs_wd = st == S_IDLE ? cmd_seed : rng;
   end
@@ -804,5 +819,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[32]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0]};  // upper address bits beyond the memories
 endmodule

@@ -15,7 +15,8 @@
 // err_zero_o (the core's); overflow_o (the router's, sticky); flit_o (a flit left some router output
 // since the last WATCH).
 //
-// HOST ACTIONS (we_i = 1, addr_i =); the action takes effect one cycle after the pins show it:
+// HOST ACTIONS (we_i = 1, addr_i =); the action takes effect one cycle after the pins show it
+// (CMD, MEMWR and MEMRD reach the core one cycle later still: its inputs are registered):
 //   0 SHIFT   load <= {load, wdata_i}: a 192-bit load register filled a byte at a time, last byte = LSBs
 //   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 190
 //             bits). The core's rules apply: only while busy_o = 0.
@@ -196,7 +197,8 @@ module pcg_top #(
 
   // (Continuous assignments: as one always_comb, Icarus 11 loops forever once a flit leaves the router.)
   logic ni_go, ni_push, ni_is_hdr, ni_memwr, ni_memrd, ni_shift, ni_cmd;
-  assign ni_go = ni_count_q != '0 && !we_q && !core_busy && !ni_gap_q;
+  logic core_cmd_q;  // a command on its way to the core (the core's inputs are registered, below)
+  assign ni_go = ni_count_q != '0 && !we_q && !core_busy && !core_cmd_q && !ni_gap_q;
   assign ni_push = r_out_valid[0] && (ni_count_q != (NiA + 1)'(NI_DEPTH) || ni_go);
   assign ni_is_hdr = ni_state_q == NiHeader;
   assign ni_memwr = ni_go && ni_state_q == NiBody && ni_kind_q == 2'd0;
@@ -240,8 +242,20 @@ module pcg_top #(
   end
 
   // ---- core -------------------------------------------------------------------------------------------
-  logic core_mem_re;
-  assign core_mem_re = host_memrd || ni_memrd;
+  // The core's command strobe and memory port leave flip-flops (one cycle after the host or NI action):
+  // the NI's decision does not reach into the core's memory multiplexers in the same cycle (Fmax).
+  // The command fields come from the load register, which cannot change in that cycle.
+  logic core_mem_re, core_we_q;
+  logic [2:0] core_sel_q;
+  logic [15:0] core_addr_q, core_wdata_q;
+  always_ff @(posedge clk_i) begin
+    core_cmd_q <= !rst_q && (host_cmd || ni_cmd);
+    core_mem_re <= !rst_q && (host_memrd || ni_memrd);
+    core_we_q <= !rst_q && (host_memwr || ni_memwr);
+    core_sel_q <= we_q ? load_q[34:32] : (ni_is_hdr ? ni_flit[18:16] : ni_sel_q);
+    core_addr_q <= we_q ? load_q[31:16] : (ni_is_hdr ? ni_flit[15:0] : ni_addr_q);
+    core_wdata_q <= we_q ? load_q[15:0] : ni_flit[15:0];
+  end
 
   if (WITH_CORE) begin : g_core
     pcg_core #(
@@ -253,7 +267,7 @@ module pcg_top #(
     ) u_core (
         .clk(clk_i),
         .rst(rst_q),
-        .cmd_valid(host_cmd || ni_cmd),
+        .cmd_valid(core_cmd_q),
         .cmd_op(load_q[COp+:3]),
         .cmd_ctx(load_q[CCtx+:2]),
         .cmd_first(load_q[CFirst]),
@@ -271,11 +285,11 @@ module pcg_top #(
         .cmd_seed(load_q[CSeed+:32]),
         .busy(core_busy),
         .err_zero(core_err_zero),
-        .mem_we(host_memwr || ni_memwr),
+        .mem_we(core_we_q),
         .mem_re(core_mem_re),
-        .mem_sel(we_q ? load_q[34:32] : (ni_is_hdr ? ni_flit[18:16] : ni_sel_q)),
-        .mem_addr(we_q ? load_q[31:16] : (ni_is_hdr ? ni_flit[15:0] : ni_addr_q)),
-        .mem_wdata(we_q ? load_q[15:0] : ni_flit[15:0]),
+        .mem_sel(core_sel_q),
+        .mem_addr(core_addr_q),
+        .mem_wdata(core_wdata_q),
         .mem_rdata(core_rdata)
     );
   end else begin : g_no_core
