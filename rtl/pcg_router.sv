@@ -317,8 +317,9 @@ module pcg_router #(
         logic win;
         always_comb begin
           win = 1'b1;
+          // prio is antisymmetric: only its entries j < i are read (the others are optimised away)
           for (int j = 0; j < 5; j++)
-            if (j != i && S[j]) win = win && !(req[o*5 + j] && prio[j*5 + i]);
+            if (j != i && S[j]) win = win && !(req[o*5 + j] && (j < i ? prio[j*5 + i] : !prio[i*5 + j]));
         end
         assign g[i] = req[o*5 + i] && ca[i] && win;
       end else begin : g_cannot
