@@ -12,7 +12,8 @@
 //                 and two δ banks (current δ / δ at the last back-projection). Simple dual port, EBR.
 //   x buffer      the received predictions (fan-in values) of the slices, XWORDS words.
 //   out buffer    the outgoing ERR payloads, one region per link (OWORDS words); also the re-send cache.
-//   contexts      CTX slices per core: generator state and the δ/cache flags of each.
+//   contexts      CTX slices per core: the δ/cache flags of each (flip-flops) and its xorshift32 state (a
+//                 4 x 32 block RAM; a context not seeded since reset starts from state 1, as the model).
 //
 // Commands (cmd_valid while !busy; busy rises at the accepting edge and falls 4 + ops cycles later, UPDATE 6 + ops):
 //   FWD     pre = sat16(round((b·2^11 + Σ_j W[r][j]·x[j]) / 2^13)), v̂ = act(pre), ε = 0      ops = n·m
@@ -29,6 +30,9 @@
 //   SEED    the context's generator state = cmd_seed (no cycles)
 // Activations: identity (0), relu (1), hard_tanh (3). (leaky_relu, tanh and sigmoid stay in the SystemC
 // model; the lockstep harness refuses them on RTL cores.)
+// Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
+// bases inside their memories, shift <= 20 (the weight step's 11 + shift must stay below 32). The loop
+// counters are only as wide as these limits need.
 //
 // The memory port (network interface and host configuration; only while !busy) reads with one cycle of
 // latency and writes one word per cycle; an error accumulate (sel 3) is a read-modify-write and needs the
@@ -366,7 +370,8 @@ module pcg_core #(
       pre_ra = row_next;
       eps_ra = row_next;
     end
-    if (is_err && st == S_ISSUE) d_ra = rp;
+    // ERR projection: δ of row r (S_DDEC issues the first projection operation)
+    if (is_err && (st == S_ISSUE || st == S_DDEC)) d_ra = rp;
     if (mem_idle) begin
       bias_ra = slot_mem;
       pre_ra = slot_mem;

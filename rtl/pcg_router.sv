@@ -71,8 +71,12 @@
 //     a head's route is computed when it is pushed, a body inherits the route of its worm's head.
 //     Input buffers are circular buffers of DEPTH + 1 slots (one-hot pointers): one slot is always free,
 //     so every incoming flit is written at the write pointer without looking at this cycle's grants and
-//     the pointer only advances if the flit is kept. Front data is read through the read pointer; the
-//     front's route/head/tail are registered copies.
+//     the pointer only advances if the flit is kept. The flits' data bits live in a block RAM per input
+//     (pcg_sdp_ram, registered read): each edge it reads the slot that will be the front after the edge
+//     (rd, or the next slot after a pop); a flit written into that very slot at that edge (pushed into an
+//     empty buffer, or behind a popped last flit) comes instead from `byp`, the input registered at the
+//     same edge. Route/head/tail of every slot stay in flip-flops (the slot behind the front is needed
+//     combinationally); the front's route/head/tail are registered copies.
 //   * Per output: `allow` (all ones when free, one-hot locked input otherwise), `ca` = allow & credit
 //     != 0 (registered), and a pairwise priority matrix `prio` for the inputs that can reach the output.
 //     prio encodes the round-robin order starting at rr, except while the output is locked to input k,

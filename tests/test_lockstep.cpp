@@ -11,6 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 using namespace pcgrid;
 
 namespace {
@@ -96,6 +99,31 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(r.at("payload_words") > 0);
   CHECK(r.at("weight_words") > 0);
   CHECK(r.at("router_grants") > 0);
+}
+
+TEST_CASE("RTL lockstep with several slices per core: every context of the RTL core in use", "[rtl][sim]") {
+  // Few cores with room for several slices each: a core runs up to CTX slices, each with its own
+  // generator state, δ banks and re-send flags (the contexts); the other tests place one slice per core.
+  const Mapping m = test_mapping(kRtlMlp, small_arch(2, 2, 1024, 16));
+  std::map<int, int> per_core;
+  for (size_t s = 0; s < m.slices.size(); ++s)
+    if (!m.slices[s].is_input) ++per_core[m.core_of[s]];
+  int most = 0;
+  for (const auto& [core, n] : per_core) most = std::max(most, n);
+  INFO("slices on the busiest core: " << most);
+  REQUIRE(most >= 2);
+  const Outcome sc = run(m, false, false);
+  REQUIRE(sc.error.empty());
+  const Outcome rtl = run(m, true, false);
+  INFO(rtl.error);
+  REQUIRE(rtl.error.empty());
+  INFO(rtl.report);
+  const nlohmann::json r = nlohmann::json::parse(rtl.report);
+  CHECK(r.at("mismatches") == 0);
+  CHECK(r.at("cycle_mismatches") == 0);
+  CHECK(rtl.cycles == sc.cycles);
+  CHECK(rtl.sram == sc.sram);
+  CHECK(r.at("weight_words") > 0);
 }
 
 TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits", "[rtl][sim]") {
