@@ -60,8 +60,9 @@ constexpr Target kTargets[] = {
     {"hx8k", "iCE40HX8K", "--hx8k", "ct256", "", 7680, 0, 0, 32, 206},
 };
 // The HX8K has 32 × 4 kbit BRAM and no SPRAM: the core's 16K-word SRAM cannot fit, so hx8k synthesises a
-// core with this many words (in BRAM) unless --param SRAM_WORDS=... says otherwise.
-constexpr int kHx8kSramWords = 4096;
+// core with this many words (in BRAM) unless --param SRAM_WORDS=... says otherwise. 1,024 words = 4 BRAM:
+// with the core's other 18 and the router's 10 that is all 32.
+constexpr int kHx8kSramWords = 1024;
 
 struct Tool {
   const char* exe;

@@ -86,17 +86,17 @@
 //   * Next state is written as AND/OR of the pops with values computed from registered state, so yosys
 //     does not build clock-enable/reset logic behind the grant logic.
 //
-// Verification: a Verilator testbench against a C++ transcription of the pseudo-code above (well-formed
-// worms, XY-consistent routes per input, credits respected, local pushes only when local_ready, plus
-// phases that ignore flow control and re-send dropped flits), >= 1M cycles with zero mismatches for
-// FLIT_BITS/DEPTH 32/4 and other sizes; and the lockstep tests ([rtl]) inside the SystemC grid.
+// Verification: testbenches/router_random.cpp (CTest rtl_router_random_*) against a C++ transcription of
+// the pseudo-code above (well-formed worms, XY-consistent routes per input, credits respected, local
+// pushes only when local_ready), every output every cycle, zero mismatches; and the lockstep tests
+// ([rtl]) inside the SystemC grid.
 //
-// Synthesis: Yosys 0.23 synth_ice40, FLIT_BITS 32 / DEPTH 4: about 1550 SB_LUT4 and 1150 flip-flops.
-// nextpnr-ice40 0.4 (--up5k --package sg48), router behind a wrapper that registers every port:
-// 36.6 / 38.8 / 37.7 MHz, median 37.7 MHz over 3 seeds (was 25.4 MHz), short of a 48 MHz goal. The
-// critical paths are registered state -> grant (2 LUT levels) -> pop -> next buffer/lock state (5 LUT
-// levels in all, routing dominated), and the XY comparison of a local head (carry chains) -> its route
-// -> the front route register (3-4 LUT levels after the chains).
+// Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,967 LCs
+// (incl. the host port), 612 flip-flops, 10 SB_RAM40_4K; 32.6 / 33.5 / 34.9 MHz, median 33.5 MHz over 3
+// seeds, short of a 48 MHz goal. The critical paths are registered state -> grant (2 LUT levels) -> pop
+// -> next buffer/lock/priority state (5-6 LUT levels in all, routing dominated), and the XY comparison of
+// an arriving head (carry chains) -> its route -> the front route register.
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
