@@ -101,29 +101,48 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(r.at("router_grants") > 0);
 }
 
+// Four dense layers: on one core they fill all four contexts of the RTL core.
+const char* kRtlMlp4 = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-mlp4", "vertices": [
+    {"name": "x", "op": "input", "shape": [16]},
+    {"name": "h1", "op": "dense", "parents": ["x"], "units": 12, "activation": "relu"},
+    {"name": "h2", "op": "dense", "parents": ["h1"], "units": 10, "activation": "hard_tanh"},
+    {"name": "h3", "op": "dense", "parents": ["h2"], "units": 8},
+    {"name": "out", "op": "dense", "parents": ["h3"], "units": 4, "loss": "mse"}]})";
+
 TEST_CASE("RTL lockstep with several slices per core: every context of the RTL core in use", "[rtl][sim]") {
-  // Few cores with room for several slices each: a core runs up to CTX slices, each with its own
+  // Few cores with room for several slices each: a core runs up to CTX = 4 slices, each with its own
   // generator state, δ banks and re-send flags (the contexts); the other tests place one slice per core.
-  const Mapping m = test_mapping(kRtlMlp, small_arch(2, 2, 1024, 16));
-  std::map<int, int> per_core;
-  for (size_t s = 0; s < m.slices.size(); ++s)
-    if (!m.slices[s].is_input) ++per_core[m.core_of[s]];
-  int most = 0;
-  for (const auto& [core, n] : per_core) most = std::max(most, n);
-  INFO("slices on the busiest core: " << most);
-  REQUIRE(most >= 2);
-  const Outcome sc = run(m, false, false);
-  REQUIRE(sc.error.empty());
-  const Outcome rtl = run(m, true, false);
-  INFO(rtl.error);
-  REQUIRE(rtl.error.empty());
-  INFO(rtl.report);
-  const nlohmann::json r = nlohmann::json::parse(rtl.report);
-  CHECK(r.at("mismatches") == 0);
-  CHECK(r.at("cycle_mismatches") == 0);
-  CHECK(rtl.cycles == sc.cycles);
-  CHECK(rtl.sram == sc.sram);
-  CHECK(r.at("weight_words") > 0);
+  struct Case {
+    const char* name;
+    const char* model;
+    Arch arch;
+    int slices_on_busiest;
+  };
+  const Case cases[] = {{"2x2 grid, two slices on a core", kRtlMlp, small_arch(2, 2, 1024, 16), 2},
+                        {"one core, four slices", kRtlMlp4, small_arch(1, 1, 4096, 64), 4}};
+  for (const Case& k : cases) {
+    SECTION(k.name) {
+      const Mapping m = test_mapping(k.model, k.arch);
+      std::map<int, int> per_core;
+      for (size_t s = 0; s < m.slices.size(); ++s)
+        if (!m.slices[s].is_input) ++per_core[m.core_of[s]];
+      int most = 0;
+      for (const auto& [core, n] : per_core) most = std::max(most, n);
+      REQUIRE(most == k.slices_on_busiest);
+      const Outcome sc = run(m, false, false);
+      REQUIRE(sc.error.empty());
+      const Outcome rtl = run(m, true, false);
+      INFO(rtl.error);
+      REQUIRE(rtl.error.empty());
+      INFO(rtl.report);
+      const nlohmann::json r = nlohmann::json::parse(rtl.report);
+      CHECK(r.at("mismatches") == 0);
+      CHECK(r.at("cycle_mismatches") == 0);
+      CHECK(rtl.cycles == sc.cycles);
+      CHECK(rtl.sram == sc.sram);
+      CHECK(r.at("weight_words") > 0);
+    }
+  }
 }
 
 TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and errors to their limits", "[rtl][sim]") {
