@@ -207,8 +207,9 @@ module pcg_router #(
     assign pop    = used[p];
     assign acc    = in_valid[p] && (!full[p] || pop);
     assign rd1    = {rd[NS-2:0], rd[NS-1]};
-    assign in_tg  = in_head[p] ? route_in(p, my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8])
-                               : last_tg;
+    logic [4:0]     in_route;             // XY route of the incoming flit if it is a head
+    assign in_route = route_in(p, my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8]);
+    assign in_tg  = in_head[p] ? in_route : last_tg;
 
     // Route/head/tail of the entry behind the front, read through the one-hot pointer.
     always_comb begin
@@ -247,24 +248,28 @@ module pcg_router #(
     // (no if/else holds: yosys would turn those into deep clock-enable and reset logic).
     logic [NS-1:0]  rd_n, wr_n;
     logic [DEPTH:0] occ_n, occ_keep, occ_pop;
-    logic [4:0]     tg_n, tg_keep, tg_pop, in_tg_v;
+    logic [4:0]     tg_n;
     logic           fhead_n, ftail_n, fhead_keep, ftail_keep, fhead_pop, ftail_pop, push_nf;
     assign push_nf  = in_valid[p] && !full[p];
-    assign in_tg_v  = in_tg & {5{in_valid[p]}};
     // without a pop: the count grows on a push that fits; the front stays, or the pushed flit becomes it
     assign occ_keep = push_nf ? {occ[DEPTH-1:0], 1'b1} : occ;
-    assign tg_keep  = occ[0] ? tg : in_tg_v;
     assign fhead_keep = occ[0] ? fhead : in_head[p];
     assign ftail_keep = occ[0] ? ftail : in_tail[p];
     // with a pop: a push always fits; the entry behind the front, else the pushed flit, becomes the front
     assign occ_pop  = in_valid[p] ? occ : occ >> 1;
-    assign tg_pop   = occ[1] ? sec_tg : in_tg_v;
     assign fhead_pop = occ[1] ? sec_ht[0] : in_head[p];
     assign ftail_pop = occ[1] ? sec_ht[1] : in_tail[p];
     assign rd_n     = ({NS{pop}} & rd1) | ({NS{!pop}} & rd);
     assign wr_n     = ({NS{acc}} & {wr[NS-2:0], wr[NS-1]}) | ({NS{!acc}} & wr);
     assign occ_n    = ({(DEPTH+1){pop}} & occ_pop) | ({(DEPTH+1){!pop}} & occ_keep);
-    assign tg_n     = ({5{pop}} & tg_pop) | ({5{!pop}} & tg_keep);
+    // tg_n: the output of the new front — the entry behind the front after a pop, the front without one,
+    // the pushed flit if the buffer is empty after the pop (0 if nothing is pushed then). Written so that
+    // the route comparisons of an arriving head pass one AND-OR only (Fmax).
+    logic sel_in;
+    assign sel_in   = pop ? !occ[1] : !occ[0];
+    assign tg_n     = ({5{sel_in && in_valid[p] && in_head[p]}} & in_route)
+                    | ({5{sel_in && in_valid[p] && !in_head[p]}} & last_tg)
+                    | ({5{!sel_in}} & (pop ? sec_tg : tg));
     assign fhead_n  = (pop && fhead_pop) || (!pop && fhead_keep);
     assign ftail_n  = (pop && ftail_pop) || (!pop && ftail_keep);
 

@@ -158,10 +158,17 @@ module pcg_top #(
   logic [4:0] watch_q;  // one-hot
   logic [39:0] cap_q;  // {0, from[2:0], tail, head, data[31:0]}
   logic [4:0] cap_v_q;
+  // The watched output is registered every cycle first (cap_in_q), and captured from there: the
+  // router's grant logic does not drive the capture's clock enable in the same cycle (Fmax).
+  logic [39:0] cap_in_q;
+  logic cap_in_v_q;
   always_ff @(posedge clk_i) begin
+    cap_in_v_q <= |(r_out_valid & watch_q);
+    cap_in_q <= '0;
     for (int p = 0; p < 5; p++)
-      if (r_out_valid[p] && watch_q[p])
-        cap_q <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+      if (watch_q[p])
+        cap_in_q <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+    if (cap_in_v_q) cap_q <= cap_in_q;
     if (rst_q) begin
       watch_q <= 5'b00001;
       cap_v_q <= '0;
@@ -199,7 +206,15 @@ module pcg_top #(
   logic ni_go, ni_push, ni_is_hdr, ni_memwr, ni_memrd, ni_shift, ni_cmd;
   logic core_cmd_q;  // a command on its way to the core (the core's inputs are registered, below)
   assign ni_go = ni_count_q != '0 && !we_q && !core_busy && !core_cmd_q && !ni_gap_q;
-  assign ni_push = r_out_valid[0] && (ni_count_q != (NiA + 1)'(NI_DEPTH) || ni_go);
+  // The router's local output is registered before the FIFO (the grant logic does not reach the FIFO's
+  // write enable in the same cycle: Fmax).
+  logic ni_in_v_q;
+  logic [FLIT_BITS+1:0] ni_in_q;  // {tail, head, data}
+  always_ff @(posedge clk_i) begin
+    ni_in_v_q <= !rst_q && r_out_valid[0];
+    ni_in_q <= {r_out_tail[0], r_out_head[0], r_out_data[FLIT_BITS-1:0]};
+  end
+  assign ni_push = ni_in_v_q && (ni_count_q != (NiA + 1)'(NI_DEPTH) || ni_go);
   assign ni_is_hdr = ni_state_q == NiHeader;
   assign ni_memwr = ni_go && ni_state_q == NiBody && ni_kind_q == 2'd0;
   assign ni_memrd = ni_go && ni_is_hdr && ni_flit[31:30] == 2'd2;
@@ -207,7 +222,7 @@ module pcg_top #(
   assign ni_cmd = ni_go && ni_state_q == NiBody && ni_kind_q == 2'd1 && ni_tail;
 
   always_ff @(posedge clk_i) begin
-    if (ni_push) ni_mem[ni_wr_q] <= {r_out_tail[0], r_out_head[0], r_out_data[FLIT_BITS-1:0]};
+    if (ni_push) ni_mem[ni_wr_q] <= ni_in_q;
     if (rst_q) begin
       ni_rd_q <= '0;
       ni_wr_q <= '0;
@@ -219,7 +234,7 @@ module pcg_top #(
       if (ni_push) ni_wr_q <= ni_wr_q + 1'b1;
       if (ni_go) ni_rd_q <= ni_rd_q + 1'b1;
       ni_count_q <= ni_count_q + (NiA + 1)'(ni_push) - (NiA + 1)'(ni_go);
-      if (r_out_valid[0] && !ni_push) ni_drop_q <= 1'b1;
+      if (ni_in_v_q && !ni_push) ni_drop_q <= 1'b1;
       ni_gap_q <= ni_memwr;
       if (ni_go) begin
         if (ni_tail) ni_state_q <= NiIdle;
