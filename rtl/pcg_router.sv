@@ -92,11 +92,11 @@
 // ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,967 LCs
-// (incl. the host port), 612 flip-flops, 10 SB_RAM40_4K; 32.6 / 33.5 / 34.9 MHz, median 33.5 MHz over 3
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,969 LCs
+// (incl. the host port), 685 flip-flops, 10 SB_RAM40_4K; 38.4 / 39.5 / 37.0 MHz, median 38.4 MHz over 3
 // seeds, short of a 48 MHz goal. The critical paths are registered state -> grant (2 LUT levels) -> pop
-// -> next buffer/lock/priority state (5-6 LUT levels in all, routing dominated), and the XY comparison of
-// an arriving head (carry chains) -> its route -> the front route register.
+// -> next buffer/lock/priority state and the data RAM's read address (5-6 LUT levels in all, routing
+// dominated).
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
