@@ -8,8 +8,8 @@
 //                 addresses wbase + r*(m+1) + j, j < m; word j = m is the row's bias slot (the bias itself
 //                 lives in the bias RAM, the slot keeps the update stream's addresses consecutive so that
 //                 the read of word k and the write-back of word k-5 always hit different banks).
-//   slot RAMs     per neuron slot: bias, pre-activation, prediction v̂, error ε, received-error sum (32 bit)
-//                 and two δ banks (current δ / δ at the last back-projection). Simple dual port, EBR.
+//   slot RAMs     per neuron slot: bias, f'(pre) as a pass bit, prediction v̂, error ε, received-error sum
+//                 (32 bit) and two δ banks (current δ / δ at the last back-projection). Simple dual port, EBR.
 //   x buffer      the received predictions (fan-in values) of the slices, XWORDS words.
 //   out buffer    the outgoing ERR payloads, one region per link (OWORDS words); also the re-send cache.
 //   contexts      CTX slices per core: the δ/cache flags of each (flip-flops) and its xorshift32 state (a
@@ -18,7 +18,8 @@
 // Commands (cmd_valid while !busy; busy rises at the accepting edge and falls 4 + ops cycles later, UPDATE 6 + ops):
 //   FWD     pre = sat16(round((b·2^11 + Σ_j W[r][j]·x[j]) / 2^13)), v̂ = act(pre), ε = 0      ops = n·m
 //   OUTERR  MSE output error ε = sat16((t − v̂)·4), t = 1.0 at the label                      ops = n
-//   ERR     back-projection of δ = f'(pre)·ε over parent columns [lo, hi) into the out buffer at obase:
+//   ERR     back-projection of δ = f'(pre)·ε over parent columns [lo, hi) into the out buffer at obase
+//           (f'(pre) is stored as a pass bit when FWD writes pre, with FWD's activation: Fmax):
 //           out[j] = sat16(round(Σ_r W[r][j]·δ[r] / 2^13)). The first link of a phase recomputes δ when ε
 //           changed (n cycles) and decides for the whole phase: all δ zero → nothing computed, err_zero = 1
 //           (zero skipping); δ unchanged since the last projection → the out buffer already holds the
@@ -38,7 +39,7 @@
 // latency and writes one word per cycle; an error accumulate (sel 3) is a read-modify-write and needs the
 // next cycle idle.
 //   sel 0 weight (virtual address)   1 bias (slot)    2 x buffer        3 esum += word (slot) / read low half
-//   sel 4 v̂ (slot, read)            5 out buffer     6 pre (slot, read) 7 ε (slot, read)
+//   sel 4 v̂ (slot, read)            5 out buffer     6 f'(pre) pass bit (slot, read, bit 0) 7 ε (slot, read)
 module pcg_core #(
     parameter int SRAM_WORDS = 16384,  // arch core.sram_words (one SB_SPRAM256KA holds 16,384 words)
     parameter int SLOTS = 256,  // arch core.neuron_slots (one 256x16 EBR per slot array)
@@ -159,12 +160,13 @@ module pcg_core #(
   // slot RAMs, x buffer and out buffer: one write and one registered read port each (pcg_sdp_ram.sv)
   logic [SA-1:0] bias_ra, bias_wa, pre_ra, pre_wa, vhat_ra, eps_ra, eps_wa, d_ra, d_wa, esum_ra, esum_wa;
   logic bias_we, pre_we, eps_we, da_we, db_we, esum_we;
-  logic [15:0] bias_wd, pre_wd, vhat_wd, eps_wd, d_wd;
+  logic [15:0] bias_wd, vhat_wd, eps_wd, d_wd;
   logic [31:0] esum_wd;
-  logic [15:0] bias_q, pre_q, vhat_q, eps_q, da_q, db_q;
+  logic [15:0] bias_q, vhat_q, eps_q, da_q, db_q;
+  logic        fp_wd, fp_q;  // f'(pre) pass bit, written with pre (the only use of pre: Fmax)
   logic [31:0] esum_q;
   pcg_sdp_ram #(16, SLOTS) u_bias (clk, bias_we, bias_wa, bias_wd, bias_ra, bias_q);
-  pcg_sdp_ram #(16, SLOTS) u_pre (clk, pre_we, pre_wa, pre_wd, pre_ra, pre_q);
+  pcg_sdp_ram #(1, SLOTS) u_fp (clk, pre_we, pre_wa, fp_wd, pre_ra, fp_q);
   pcg_sdp_ram #(16, SLOTS) u_vhat (clk, pre_we, pre_wa, vhat_wd, vhat_ra, vhat_q);  // written with pre
   pcg_sdp_ram #(16, SLOTS) u_eps (clk, eps_we, eps_wa, eps_wd, eps_ra, eps_q);
   pcg_sdp_ram #(16, SLOTS) u_da (clk, da_we, d_wa, d_wd, d_ra, da_q);
@@ -275,7 +277,7 @@ module pcg_core #(
   logic x_valid, x_dcur, x_dlast;
   wire [15:0] dq = x_dcur ? db_q : da_q;  // current δ bank
   wire [15:0] dlq = x_dlast ? db_q : da_q;  // δ at the last projection
-  wire d_pass = act_pass(act, pre_q);
+  wire d_pass = fp_q;
   wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
 
   // ---- the issue loop ------------------------------------------------------------------------------
@@ -358,20 +360,21 @@ module pcg_core #(
   // Slot RAM reads
   wire [SA-1:0] slot_mem = mem_addr[SA-1:0];
   wire [SA-1:0] row_next = (st == S_PREP) ? rp : rp1;  // UPDATE: δ prefetch of the next row
+  // Every slot-RAM read of a running command is at row rp (the ERR projection's out-buffer address opp only
+  // travels down the pipeline as s1_dst), or at the next row for UPDATE's δ prefetch. A read outside an
+  // issue cycle is not used. Not decoding the state and op here keeps the addresses short (Fmax).
   always_comb begin
-    bias_ra = iss_dst[SA-1:0];
-    pre_ra = iss_dst[SA-1:0];
-    eps_ra = iss_dst[SA-1:0];
-    vhat_ra = iss_dst[SA-1:0];
-    d_ra = iss_dst[SA-1:0];
-    esum_ra = iss_dst[SA-1:0];
+    bias_ra = rp;
+    pre_ra = rp;
+    eps_ra = rp;
+    vhat_ra = rp;
+    d_ra = rp;
+    esum_ra = rp;
     x_ra = xp;
     if (is_upd) begin
       pre_ra = row_next;
       eps_ra = row_next;
     end
-    // ERR projection: δ of row r (S_DDEC issues the first projection operation)
-    if (is_err && (st == S_ISSUE || st == S_DDEC)) d_ra = rp;
     if (mem_idle) begin
       bias_ra = slot_mem;
       pre_ra = slot_mem;
@@ -473,7 +476,7 @@ module pcg_core #(
   always_comb begin
     pre_we = s4_v;
     pre_wa = s4_dst;
-    pre_wd = s4_pre;
+    fp_wd = act_pass(act, s4_pre);
     vhat_wd = act_fwd(act, s4_pre);
     eps_we = 1'b0;
     eps_wa = s4_dst;
@@ -818,7 +821,7 @@ module pcg_core #(
       3'd3: mem_rdata = esum_q[15:0];
       3'd4: mem_rdata = vhat_q;
       3'd5: mem_rdata = o_q;
-      3'd6: mem_rdata = pre_q;
+      3'd6: mem_rdata = {15'd0, fp_q};
       default: mem_rdata = eps_q;
     endcase
   end

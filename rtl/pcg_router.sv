@@ -39,7 +39,8 @@
 //
 // Decisions beyond grid.cpp (documented for the harness):
 //   * The order "pop, then push" defines fullness: a push overflows iff count - popped == DEPTH.
-//     An overflowing push is dropped (buffer contents unchanged) and `overflow` latches until reset.
+//     An overflowing push is dropped (buffer contents unchanged) and `overflow` rises one edge later (at
+//     the edge after the one that dropped the flit) and latches until reset.
 //   * Outputs that are not granted drive out_data/out_head/out_tail/out_from = 0.
 //   * rst is synchronous; outputs are not gated by rst (after the first reset edge all buffers are empty,
 //     so out_valid is 0 while rst is held).
@@ -232,15 +233,28 @@ module pcg_router #(
     // reads the slot that is the front after this edge (rd, or rd1 after a pop). When that slot is written
     // at this same edge (a flit pushed into an empty buffer, or behind a popped last flit), the RAM's
     // read-during-write result is not used: the front comes from `byp`, the flit registered at the pins.
-    logic [SLOT_A-1:0] ra, wa;
+    // The RAM addresses are binary copies of the pointers (rdb = rd, rd1b = rd1, wrb = wr), so the pop
+    // reaches the read address through one multiplexer (Fmax). The write slot is the front iff the
+    // buffer is empty, the slot behind it iff it holds exactly one flit.
+    logic [SLOT_A-1:0] ra, rdb, rd1b, wrb;
     logic [FLIT_BITS-1:0] q, byp;
     logic bsel;
-    assign ra = pop ? onehot_enc(rd1) : onehot_enc(rd);
-    assign wa = onehot_enc(wr);
-    pcg_sdp_ram #(FLIT_BITS, NSP) u_data (clk, in_valid[p], wa, in_data[p*FLIT_BITS +: FLIT_BITS], ra, q);
+    assign ra = pop ? rd1b : rdb;
+    pcg_sdp_ram #(FLIT_BITS, NSP) u_data (clk, in_valid[p], wrb, in_data[p*FLIT_BITS +: FLIT_BITS], ra, q);
     always_ff @(posedge clk) begin
       byp  <= in_data[p*FLIT_BITS +: FLIT_BITS];
-      bsel <= in_valid[p] && (pop ? |(rd1 & wr) : |(rd & wr));
+      bsel <= in_valid[p] && (pop ? occ[0] && !occ[1] : !occ[0]);
+    end
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        rdb  <= onehot_enc(NS'(1));
+        rd1b <= onehot_enc(NS'(2));
+        wrb  <= onehot_enc(NS'(1));
+      end else begin
+        if (pop) rdb <= rd1b;
+        if (pop) rd1b <= onehot_enc({rd1[NS-2:0], rd1[NS-1]});
+        if (acc) wrb <= onehot_enc({wr[NS-2:0], wr[NS-1]});
+      end
     end
     assign fdata = bsel ? byp : q;
 
@@ -409,9 +423,19 @@ module pcg_router #(
     assign out_valid[o] = |grant[o*5 +: 5];
   end
 
+  // The flag rises one edge after the dropped push: its inputs are registered first, so the grants do not
+  // reach it in the same cycle (Fmax). It is an error flag: the harness stops at the first one either way.
+  logic [4:0] ovf_try, ovf_pop;  // last cycle's pushes into full buffers, and its pops
   always_ff @(posedge clk) begin
-    if (rst) overflow <= 1'b0;
-    else if (|(in_valid & full & ~used)) overflow <= 1'b1;
+    if (rst) begin
+      overflow <= 1'b0;
+      ovf_try  <= '0;
+      ovf_pop  <= '0;
+    end else begin
+      ovf_try  <= in_valid & full;
+      ovf_pop  <= used;
+      overflow <= overflow || |(ovf_try & ~ovf_pop);
+    end
   end
 
 endmodule

@@ -1,6 +1,11 @@
 // pcg_sdp_ram — simple dual-port RAM: one write port, one registered read port (Yosys infers an iCE40
-// SB_RAM40_4K for each 256 x 16 piece). Read and write are separate processes: read-during-write of the
-// same address is left undefined (no bypass logic); pcg_core never reads a word in the cycle it writes it.
+// SB_RAM40_4K for each 256 x 16 piece).
+// Read-during-write of the same address returns an undefined word, and no user relies on it: pcg_core
+// never uses a word read in the cycle it is written, the router takes such a word from its bypass register.
+// Synthesis is told so (no_rw_check), which spares the collision comparator and bypass multiplexer that
+// Yosys would otherwise put behind the RAM (on the router's critical path: Fmax). Simulation (Verilator,
+// Icarus; SYNTHESIS undefined) returns the old word inverted on a collision, so a design that did use
+// such a word would fail its lockstep and random tests instead of silently depending on read-old data.
 module pcg_sdp_ram #(
     parameter int WIDTH = 16,
     parameter int DEPTH = 256
@@ -12,7 +17,11 @@ module pcg_sdp_ram #(
     input  logic [$clog2(DEPTH)-1:0] ra,
     output logic [        WIDTH-1:0] q
 );
-  (* ram_style = "block" *) logic [WIDTH-1:0] m[DEPTH];  // block RAM even when small (router buffers)
+  (* ram_style = "block", no_rw_check *) logic [WIDTH-1:0] m[DEPTH];  // block RAM even when small
   always_ff @(posedge clk) if (we) m[wa] <= wd;
+`ifdef SYNTHESIS
   always_ff @(posedge clk) q <= m[ra];
+`else
+  always_ff @(posedge clk) q <= (we && wa == ra) ? ~m[ra] : m[ra];
+`endif
 endmodule

@@ -11,9 +11,11 @@
 // worms of 1..5 flits per input; head destinations spread over the five routes plus uniform ones; the
 // upstream of inputs 1..4 obeys its credits (returned 1..4 cycles after the pop), the local network
 // interface obeys local_ready; junk data/head/tail on idle inputs and on credit_in[0] (ignored).
+// Every fourth phase the local network interface ignores local_ready: a push into a full local buffer
+// is dropped, `overflow` must rise one edge later, and the dropped flit is sent again (as the grid would),
+// so the worms stay well formed. In the other phases flow control is obeyed and an overflow is a failure.
 // Limits: only traffic the contract allows (assumptions A1-A3 of rtl/pcg_router.sv: well-formed worms,
-// XY-consistent arrivals, hence no `used` conflicts). Flow control is always obeyed, so overflow is
-// checked to stay 0 but never provoked. One router in isolation: links, latency and the interplay of
+// XY-consistent arrivals, hence no `used` conflicts). One router in isolation: links, latency and the interplay of
 // routers are the lockstep harness's business (testbenches/lockstep.cpp).
 //
 // Usage: pcgrid_router_random [CYCLES [SEED]]   (defaults 200000, 1)
@@ -53,6 +55,7 @@ struct Ref {
   std::deque<Flit> in[5];
   int lock[5], rr[5], credits[5];
   bool overflow;
+  bool overflow_pending;  // a push was dropped at the last edge: the RTL flag rises one edge later
 
   void reset() {
     for (int p = 0; p < 5; ++p) {
@@ -62,6 +65,7 @@ struct Ref {
       credits[p] = kDepth;
     }
     overflow = false;
+    overflow_pending = false;
   }
   static int route(int x, int y, uint64_t d) {
     const int dx = int(d & 0xff), dy = int((d >> 8) & 0xff);
@@ -108,10 +112,12 @@ struct Ref {
       }
       if (o) credits[o] += int(cin[o]) - int(from[o] >= 0);
     }
+    overflow = overflow || overflow_pending;
+    overflow_pending = false;
     for (int p = 0; p < 5; ++p) {
       if (!valid[p]) continue;
       if (int(in[p].size()) >= kDepth)
-        overflow = true;
+        overflow_pending = true;
       else
         in[p].push_back(f[p]);
     }
@@ -171,7 +177,7 @@ int main(int argc, char** argv) {
 
   Vpcg_router_tb top;
   Ref ref;
-  long long mismatches = 0, grants = 0, heads = 0, blocked_credit = 0, overflow_pushes = 0;
+  long long mismatches = 0, grants = 0, heads = 0, blocked_credit = 0, overflow_pushes = 0, dropped = 0;
   long long grant_per_out[5] = {};
   auto report = [&](unsigned long long cyc, const std::string& what, long long rtl, long long expected) {
     if (++mismatches <= kMaxReported)
@@ -184,6 +190,9 @@ int main(int argc, char** argv) {
   int ds_owed[5];                 // flits the downstream of output o consumed and has not credited back yet
   int worm_left[5];               // flits of the current worm still to send on input p
   int x = 5, y = 5, cr_pct = 40;  // coordinates and downstream credit-return probability of the phase
+  bool ovf_phase = false;         // the local input ignores local_ready in this phase
+  bool retry0 = false;            // the last local push was dropped: send that flit again
+  Flit again0{};
 
   auto do_reset = [&]() {
     top.rst = 1;
@@ -214,6 +223,8 @@ int main(int argc, char** argv) {
       cr_pct = rates[rnd(4)];
       top.my_x = x;
       top.my_y = y;
+      ovf_phase = c / kPhase % 4 == 3;
+      retry0 = false;
       do_reset();
     }
     const int load = 20 + rnd(80);  // per-input push probability this cycle (%)
@@ -260,8 +271,12 @@ int main(int argc, char** argv) {
         ++up_credit[p];
         pend_up[p].pop_front();
       }
-      const bool can = p == 0 ? ref_ready : up_credit[p] > 0;  // flow control is always obeyed
-      if (can && chance(load)) {
+      const bool can = p == 0 ? ref_ready || ovf_phase : up_credit[p] > 0;
+      if (p == 0 && retry0) {  // a dropped flit goes again, before the rest of its worm
+        valid[p] = true;
+        f[p] = again0;
+        setbits(words, p * kFlitBits, kFlitBits, f[p].data);
+      } else if (can && chance(load)) {
         valid[p] = true;
         if (p) --up_credit[p];
         uint64_t data = rng() & dmask;
@@ -327,19 +342,29 @@ int main(int argc, char** argv) {
     top.eval();
     top.clk = 0;
     top.eval();
+    retry0 = false;
     for (int p = 0; p < 5; ++p) {  // generator self-check: flow control kept every push in bounds
       if (!valid[p]) continue;
       const bool popped = from[0] == p || from[1] == p || from[2] == p || from[3] == p || from[4] == p;
-      overflow_pushes += int(ref.in[p].size()) - int(popped) >= kDepth;
+      if (int(ref.in[p].size()) - int(popped) < kDepth) continue;
+      if (p == 0 && ovf_phase) {  // deliberate
+        ++dropped;
+        retry0 = true;
+        again0 = f[0];
+      } else {
+        ++overflow_pushes;
+      }
     }
     ref.clock(x, y, valid, f, cin);
   }
   top.final();
-  const bool pass = mismatches == 0 && overflow_pushes == 0;
+  // A run long enough to reach an overflow phase must have provoked drops there.
+  const bool pass = mismatches == 0 && overflow_pushes == 0 && (cycles <= 3ull * kPhase || dropped > 0);
   std::printf(
       "router_random %s: FLIT_BITS=%d DEPTH=%d seed=%llu cycles=%llu grants=%lld (per output %lld %lld %lld %lld "
-      "%lld) heads=%lld credit-blocked=%lld overflow-pushes=%lld mismatches=%lld\n",
+      "%lld) heads=%lld credit-blocked=%lld overflow-pushes=%lld dropped-local-pushes=%lld mismatches=%lld\n",
       pass ? "PASS" : "FAIL", kFlitBits, kDepth, seed, cycles, grants, grant_per_out[0], grant_per_out[1],
-      grant_per_out[2], grant_per_out[3], grant_per_out[4], heads, blocked_credit, overflow_pushes, mismatches);
+      grant_per_out[2], grant_per_out[3], grant_per_out[4], heads, blocked_credit, overflow_pushes, dropped,
+      mismatches);
   return pass ? 0 : 1;
 }
