@@ -276,7 +276,6 @@ module pcg_core #(
   // datapath: Fmax); c_valid and c_dlast do not change during an ERR, c_dcur flips at S_DDEC.
   logic x_valid, x_dcur, x_dlast;
   wire [15:0] dq = x_dcur ? db_q : da_q;  // current δ bank
-  wire [15:0] dlq = x_dlast ? db_q : da_q;  // δ at the last projection
   wire d_pass = fp_q;
   wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
 
@@ -448,7 +447,8 @@ module pcg_core #(
     end
   end
 
-  logic signed [16:0] q1_x, q2_sh;  // RELAX: e − ε; (e − ε) >>> k
+  logic signed [16:0] q1_x;  // RELAX: e − ε
+  logic [15:0] q2_sh;        // (e − ε) >>> k, low 16 bits (all the exact sum below needs)
   logic q2_c;  // and the rounding carry
   logic [15:0] q1_eps, q2_eps;
   logic [SA-1:0] q1_dst, q2_dst;
@@ -461,12 +461,17 @@ module pcg_core #(
     q1_eps <= s2_w;
     q1_dst <= s2_dst[SA-1:0];
     q2_v <= q1_v;
-    q2_sh <= q1_x >>> shift;
+    q2_sh <= 16'(q1_x >>> shift);
     q2_c <= (17'($unsigned(q1_x)) & relax_mask) > relax_half;
     q2_eps <= q1_eps;
     q2_dst <= q1_dst;
   end
-  wire signed [15:0] relax_out = sat16(40'(add3(19'($signed(q2_eps)), 19'(q2_sh), q2_c)));
+  // The spec saturates the result, but it always lies between ε and e (both int16): with d = e − ε and
+  // k ≥ 1, 0 ≤ floor((d + 2^(k−1) − 1) / 2^k) ≤ d for d ≥ 0 and d ≤ … ≤ 0 for d < 0; k = 0 gives e.
+  // So a 16-bit add is exact and the clamp is left out (Fmax: the carry chain ends at the RAM).
+  logic [16:0] relax_t;
+  assign relax_t = {q2_eps, 1'b1} + {q2_sh, q2_c};
+  wire signed [15:0] relax_out = relax_t[16:1];
 
   // Slot RAM writes
   logic signed [15:0] outerr_eps;
@@ -523,7 +528,10 @@ module pcg_core #(
   wire dpass_s1 = s1_v && s1_dp;
   // (the tests on ε and on the last δ run beside f', not after it: Fmax)
   wire any_now = any_acc || (dpass_s1 && d_pass && eps_q != 16'sd0);
-  wire same_now = same_acc && (!dpass_s1 || (d_pass ? eps_q == dlq : dlq == 16'sd0));
+  // (δ == δ_last) for both banks side by side, the bank chosen last (Fmax): δ = d_pass ? ε : 0
+  wire same_a = d_pass ? eps_q == da_q : da_q == 16'sd0;
+  wire same_b = d_pass ? eps_q == db_q : db_q == 16'sd0;
+  wire same_now = same_acc && (!dpass_s1 || (x_dlast ? same_b : same_a));
 
   // Projection decisions: after a δ pass (all δ zero → skip; δ equal to the last projection's and the
   // out buffer valid → re-send), or, without a δ pass, from the context (the first link of a phase whose ε
@@ -827,5 +835,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0], relax_t[0]};  // upper address bits beyond the memories
 endmodule
