@@ -13,8 +13,8 @@
 //     computed when it enters its input buffer and stored with it.
 //   * Inputs: in_valid[p] pushes a flit {in_tail[p], in_head[p], in_data[p]} into input buffer p at the
 //     posedge. The upstream router guarantees (by credits) that ports 1..4 never overflow; the local
-//     network interface must only push when local_ready is 1. A push into a full buffer is dropped and
-//     sets the sticky `overflow` error flag, which the harness checks.
+//     network interface must only push when local_ready is 1. A push into a full buffer is an error: it
+//     sets the sticky `overflow` flag, which the harness checks, and leaves the buffer undefined.
 //   * credit_in[o] (o = 1..4): the downstream input buffer behind output o freed one slot this cycle.
 //     The downstream never returns more credits than it consumed, so credits[o] stays in 0..DEPTH.
 //   * Outputs out_valid/out_data/out_head/out_tail/out_from are this cycle's grants, and local_ready
@@ -39,8 +39,9 @@
 //
 // Decisions beyond grid.cpp (documented for the harness):
 //   * The order "pop, then push" defines fullness: a push overflows iff count - popped == DEPTH.
-//     An overflowing push is dropped (buffer contents unchanged) and `overflow` rises one edge later (at
-//     the edge after the one that dropped the flit) and latches until reset.
+//     `overflow` rises one edge after an overflowing push and latches until reset. From that push on, the
+//     contents of that buffer are undefined until reset (the write pointer does not look at fullness or
+//     at this cycle's grants: Fmax). The grid never overflows a buffer; the harness stops at the flag.
 //   * Outputs that are not granted drive out_data/out_head/out_tail/out_from = 0.
 //   * rst is synchronous; outputs are not gated by rst (after the first reset edge all buffers are empty,
 //     so out_valid is 0 while rst is held).
@@ -52,8 +53,7 @@
 //      including a tail before the next head (grid.cpp injects head, bodies, tail, and links and credits
 //      keep the order). Consequently an output locked to input i only ever sees bodies at the front of
 //      i, a body at the front of i is only wanted by the output locked to i, and every flit of a worm
-//      goes where its head went. A dropped (overflowing) flit must be sent again before later flits of
-//      its worm, as the grid would; the overflow flag itself is exact in any case.
+//      goes where its head went. (The overflow flag is exact for any traffic.)
 //   A2 XY-consistent routes: a head entering from the east (input 1) has dx <= my_x, from the west
 //      (input 2) dx >= my_x, from the north (input 3) dx == my_x and dy >= my_y, from the south
 //      (input 4) dx == my_x and dy <= my_y (the neighbours are XY routers of the same mesh). Hence
@@ -71,8 +71,8 @@
 //   * Each input keeps `tg`, the one-hot output its front flit goes to (0 when empty), in a register:
 //     a head's route is computed when it is pushed, a body inherits the route of its worm's head.
 //     Input buffers are circular buffers of DEPTH + 1 slots (one-hot pointers): one slot is always free,
-//     so every incoming flit is written at the write pointer without looking at this cycle's grants and
-//     the pointer only advances if the flit is kept. The flits' data bits live in a block RAM per input
+//     so every incoming flit is written at the write pointer, and the pointer advances, without looking at
+//     this cycle's grants. The flits' data bits live in a block RAM per input
 //     (pcg_sdp_ram, registered read): each edge it reads the slot that will be the front after the edge
 //     (rd, or the next slot after a pop); a flit written into that very slot at that edge (pushed into an
 //     empty buffer, or behind a popped last flit) comes instead from `byp`, the input registered at the
@@ -206,7 +206,7 @@ module pcg_router #(
     logic [NS-1:0]  rd1;                  // slot behind the front
 
     assign pop    = used[p];
-    assign acc    = in_valid[p] && (!full[p] || pop);
+    assign acc    = in_valid[p];  // a push into a full buffer is an error (overflow), not a drop
     assign rd1    = {rd[NS-2:0], rd[NS-1]};
     logic [4:0]     in_route;             // XY route of the incoming flit if it is a head
     assign in_route = route_in(p, my_x, my_y, in_data[p*FLIT_BITS +: 8], in_data[p*FLIT_BITS + 8 +: 8]);
@@ -222,8 +222,8 @@ module pcg_router #(
       end
     end
 
-    // Every incoming flit is written into the free slot wr; wr only advances when the flit is kept (the
-    // write enable does not depend on this cycle's grants).
+    // Every incoming flit is written into the free slot wr and wr advances (neither looks at this cycle's
+    // grants; with a correct upstream the slot is free).
     always_ff @(posedge clk) begin
       for (int s = 0; s < NS; s++)
         if (in_valid[p] && wr[s]) ctl[s*CW7 +: CW7] <= {in_tg, in_tail[p], in_head[p]};
@@ -303,7 +303,7 @@ module pcg_router #(
         tg    <= tg_n;
         fhead <= fhead_n;
         ftail <= ftail_n;
-        if (in_valid[p] && in_head[p]) last_tg <= in_tg;  // a dropped head is sent again
+        if (in_valid[p] && in_head[p]) last_tg <= in_tg;
       end
     end
     assign full[p] = occ[DEPTH-1];
@@ -423,8 +423,8 @@ module pcg_router #(
     assign out_valid[o] = |grant[o*5 +: 5];
   end
 
-  // The flag rises one edge after the dropped push: its inputs are registered first, so the grants do not
-  // reach it in the same cycle (Fmax). It is an error flag: the harness stops at the first one either way.
+  // The flag rises one edge after the overflowing push: its inputs are registered first, so the grants do
+  // not reach it in the same cycle (Fmax). It is an error flag: the harness stops at the first one.
   logic [4:0] ovf_try, ovf_pop;  // last cycle's pushes into full buffers, and its pops
   always_ff @(posedge clk) begin
     if (rst) begin

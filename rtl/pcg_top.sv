@@ -162,12 +162,18 @@ module pcg_top #(
   // router's grant logic does not drive the capture's clock enable in the same cycle (Fmax).
   logic [39:0] cap_in_q;
   logic cap_in_v_q;
+  // The watched output as an AND-OR over the one-hot watch_q (no priority chain: it follows the router's
+  // output multiplexers, Fmax).
+  logic [39:0] cap_sel;
+  always_comb begin
+    cap_sel = '0;
+    for (int p = 0; p < 5; p++)
+      cap_sel = cap_sel | ({40{watch_q[p]}} & {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p],
+                                                 r_out_data[FLIT_BITS*p+:FLIT_BITS]});
+  end
   always_ff @(posedge clk_i) begin
     cap_in_v_q <= |(r_out_valid & watch_q);
-    cap_in_q <= '0;
-    for (int p = 0; p < 5; p++)
-      if (watch_q[p])
-        cap_in_q <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+    cap_in_q <= cap_sel;
     if (cap_in_v_q) cap_q <= cap_in_q;
     if (rst_q) begin
       watch_q <= 5'b00001;

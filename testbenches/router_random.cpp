@@ -11,9 +11,10 @@
 // worms of 1..5 flits per input; head destinations spread over the five routes plus uniform ones; the
 // upstream of inputs 1..4 obeys its credits (returned 1..4 cycles after the pop), the local network
 // interface obeys local_ready; junk data/head/tail on idle inputs and on credit_in[0] (ignored).
-// Every fourth phase the local network interface ignores local_ready: a push into a full local buffer
-// is dropped, `overflow` must rise one edge later, and the dropped flit is sent again (as the grid would),
-// so the worms stay well formed. In the other phases flow control is obeyed and an overflow is a failure.
+// Every fourth phase the local network interface ignores local_ready: after a push into a full local
+// buffer, `overflow` must be 0 before and 1 one edge later; the buffer is undefined from then on, so the
+// router and the reference are reset and the phase goes on. In the other phases flow control is obeyed
+// and an overflow is a failure.
 // Limits: only traffic the contract allows (assumptions A1-A3 of rtl/pcg_router.sv: well-formed worms,
 // XY-consistent arrivals, hence no `used` conflicts). One router in isolation: links, latency and the interplay of
 // routers are the lockstep harness's business (testbenches/lockstep.cpp).
@@ -55,7 +56,7 @@ struct Ref {
   std::deque<Flit> in[5];
   int lock[5], rr[5], credits[5];
   bool overflow;
-  bool overflow_pending;  // a push was dropped at the last edge: the RTL flag rises one edge later
+  bool overflow_pending;  // a push overflowed at the last edge: the RTL flag rises one edge later
 
   void reset() {
     for (int p = 0; p < 5; ++p) {
@@ -191,8 +192,7 @@ int main(int argc, char** argv) {
   int worm_left[5];               // flits of the current worm still to send on input p
   int x = 5, y = 5, cr_pct = 40;  // coordinates and downstream credit-return probability of the phase
   bool ovf_phase = false;         // the local input ignores local_ready in this phase
-  bool retry0 = false;            // the last local push was dropped: send that flit again
-  Flit again0{};
+  bool ovf_check = false;         // a push overflowed at the last edge: check the flag, then reset
 
   auto do_reset = [&]() {
     top.rst = 1;
@@ -224,10 +224,24 @@ int main(int argc, char** argv) {
       top.my_x = x;
       top.my_y = y;
       ovf_phase = c / kPhase % 4 == 3;
-      retry0 = false;
+      ovf_check = false;
       do_reset();
     }
     const int load = 20 + rnd(80);  // per-input push probability this cycle (%)
+    if (ovf_check) {                // the state after an overflowing push is undefined: only the flag is checked
+      top.eval();                   // right after the overflowing edge: not yet; one (idle) edge later: set
+      if (top.overflow) report(c, "overflow right after the overflowing push", top.overflow, 0);
+      top.in_valid = 0;
+      top.credit_in = 0;
+      top.clk = 1;
+      top.eval();
+      top.clk = 0;
+      top.eval();
+      if (!top.overflow) report(c, "overflow one edge after the overflowing push", top.overflow, 1);
+      ovf_check = false;
+      do_reset();
+      continue;
+    }
 
     // --- this cycle's outputs (registered state only) against the reference, before driving the inputs
     top.eval();
@@ -272,11 +286,7 @@ int main(int argc, char** argv) {
         pend_up[p].pop_front();
       }
       const bool can = p == 0 ? ref_ready || ovf_phase : up_credit[p] > 0;
-      if (p == 0 && retry0) {  // a dropped flit goes again, before the rest of its worm
-        valid[p] = true;
-        f[p] = again0;
-        setbits(words, p * kFlitBits, kFlitBits, f[p].data);
-      } else if (can && chance(load)) {
+      if (can && chance(load)) {
         valid[p] = true;
         if (p) --up_credit[p];
         uint64_t data = rng() & dmask;
@@ -342,15 +352,13 @@ int main(int argc, char** argv) {
     top.eval();
     top.clk = 0;
     top.eval();
-    retry0 = false;
     for (int p = 0; p < 5; ++p) {  // generator self-check: flow control kept every push in bounds
       if (!valid[p]) continue;
       const bool popped = from[0] == p || from[1] == p || from[2] == p || from[3] == p || from[4] == p;
       if (int(ref.in[p].size()) - int(popped) < kDepth) continue;
       if (p == 0 && ovf_phase) {  // deliberate
         ++dropped;
-        retry0 = true;
-        again0 = f[0];
+        ovf_check = true;
       } else {
         ++overflow_pushes;
       }
@@ -362,7 +370,7 @@ int main(int argc, char** argv) {
   const bool pass = mismatches == 0 && overflow_pushes == 0 && (cycles <= 3ull * kPhase || dropped > 0);
   std::printf(
       "router_random %s: FLIT_BITS=%d DEPTH=%d seed=%llu cycles=%llu grants=%lld (per output %lld %lld %lld %lld "
-      "%lld) heads=%lld credit-blocked=%lld overflow-pushes=%lld dropped-local-pushes=%lld mismatches=%lld\n",
+      "%lld) heads=%lld credit-blocked=%lld overflow-pushes=%lld overflowing-local-pushes=%lld mismatches=%lld\n",
       pass ? "PASS" : "FAIL", kFlitBits, kDepth, seed, cycles, grants, grant_per_out[0], grant_per_out[1],
       grant_per_out[2], grant_per_out[3], grant_per_out[4], heads, blocked_credit, overflow_pushes, dropped,
       mismatches);
