@@ -89,15 +89,15 @@
 //
 // Verification: testbenches/router_random.cpp (CTest rtl_router_random_*) against a C++ transcription of
 // the pseudo-code above (well-formed worms, XY-consistent routes per input, credits respected, local
-// pushes only when local_ready), every output every cycle, zero mismatches; and the lockstep tests
-// ([rtl]) inside the SystemC grid.
+// pushes only when local_ready, except in the phases that provoke overflows to check the flag), every
+// output every cycle, zero mismatches; and the lockstep tests ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,969 LCs
-// (incl. the host port), 685 flip-flops, 10 SB_RAM40_4K; 38.4 / 39.5 / 37.0 MHz, median 38.4 MHz over 3
-// seeds, short of a 48 MHz goal. The critical paths are registered state -> grant (2 LUT levels) -> pop
-// -> next buffer/lock/priority state and the data RAM's read address (5-6 LUT levels in all, routing
-// dominated).
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,661 LCs
+// (incl. the host port), 683 flip-flops, 10 SB_RAM40_4K; 40.9 / 39.9 / 42.7 MHz, median 40.9 MHz over 3
+// seeds, short of a 48 MHz goal. The critical paths: an arriving head's route comparisons -> the front's
+// route register, and registered state -> grant (2 LUT levels) -> pop -> next buffer/lock/priority state
+// and the data RAM's read address (4-5 LUT levels, routing dominated).
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
