@@ -110,24 +110,24 @@ module pcg_core #(
   // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits
   /* verilator lint_off UNUSEDSIGNAL */  // acc_in[11:0] are below the rounding bit
   function automatic logic signed [15:0] round13(input logic signed [31:0] acc_in);
-`ifdef PCG_MUTATE_ROUNDING
-    // Deliberately wrong (the scoreboard test's mutant): the rounding bit 2^12 flipped to 0 (truncation).
-    round13 = sat16(40'(acc_in) >>> 13);
-`else
     // = sat16((acc + 4096) >>> 13) = sat16(q + r), q = acc >>> 13, r = acc[12]; written so that the clamp
     // tests read acc's bits directly (no carry chain before them) and only the 16-bit q + r is a chain
     // (Fmax). q + r > 32767: q ≥ 32768, or q = 32767 and r. q + r < −32768: q ≤ −32769, unless q = −32769
     // and r.
     logic [3:0] top;
-    logic mid_ones, pos, neg;
+    logic r, mid_ones, pos, neg;
     logic [15:0] qr;
+`ifdef PCG_MUTATE_ROUNDING
+    r = 1'b0;  // deliberately wrong (the scoreboard test's mutant): the rounding bit 2^12 ignored (truncation)
+`else
+    r = acc_in[12];
+`endif
     top = acc_in[31:28];
     mid_ones = &acc_in[27:13];
-    pos = !top[3] && (top[2:0] != 3'b000 || (mid_ones && acc_in[12]));
-    neg = top[3] && top[2:0] != 3'b111 && !(top[2:0] == 3'b110 && mid_ones && acc_in[12]);
-    qr = acc_in[28:13] + 16'(acc_in[12]);
+    pos = !top[3] && (top[2:0] != 3'b000 || (mid_ones && r));
+    neg = top[3] && top[2:0] != 3'b111 && !(top[2:0] == 3'b110 && mid_ones && r);
+    qr = acc_in[28:13] + 16'(r);
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
-`endif
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
   // Comparisons with the constants 0 and ±1.0 (2048) as bit tests, not carry chains (Fmax).

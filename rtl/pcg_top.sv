@@ -8,7 +8,8 @@
 // host protocol and the tiny network interface (NI) below are only as much as a measurement needs. There
 // is no flow control towards the router's input ports (the router's sticky overflow shows a violation).
 // Simulated by testbenches/pcg_top_smoke.sv (CTest rtl_top_smoke, Icarus: host memory write/read, a
-// flit through the router, NI memory write and read), not lockstep-verified.
+// flit through the router, NI memory write and read, a forward pass of the core), also on the synthesized
+// netlist (testbenches/gate_smoke.sh, CTest rtl_top_gate_smoke); not lockstep-verified.
 //
 // PINS (27): clk_i; rst_i (synchronous, active high); we_i, addr_i[3:0], wdata_i[7:0] (a host action per
 // cycle, registered at the pins); rdata_o[7:0] (the readback byte chosen by RSEL, registered); busy_o,

@@ -3,9 +3,11 @@
 // byte: a host memory write and read of a weight word; a single-flit packet from the west input leaving
 // the east output (captured flit, its `from`, head and tail bits, the per-output flags); an NI memory
 // write of two words arriving from the north input; an NI memory read injected at the local port; the
-// NI's status (no drop, empty FIFO) and the router's sticky overflow. Prints PASS or FAIL lines.
-// It is a smoke test of the wrapper's plumbing, not of the learning datapath (the lockstep harness
-// verifies pcg_core and pcg_router against the SystemC grid).
+// NI's status (no drop, empty FIFO) and the router's sticky overflow; and one forward pass of the core
+// (FWD on a 2 x 2 relu slice, v̂ read back). Prints PASS or FAIL lines. It is a smoke test of the
+// wrapper's plumbing and of one command, not of the learning datapath (the lockstep harness verifies
+// pcg_core and pcg_router against the SystemC grid). With -DGATE_LEVEL it runs on the synthesized
+// netlist instead (testbenches/gate_smoke.sh, CTest rtl_top_gate_smoke).
 `timescale 1ns/1ps
 module pcg_top_smoke;
   logic clk = 0, rst = 1, we = 0;
@@ -13,7 +15,12 @@ module pcg_top_smoke;
   logic [7:0] wdata = 0;
   wire [7:0] rdata;
   wire busy, err_zero, overflow, flit;
-  pcg_top #(.MY_X(2), .MY_Y(3)) dut(.clk_i(clk), .rst_i(rst), .we_i(we), .addr_i(addr), .wdata_i(wdata),
+`ifdef GATE_LEVEL  // the synthesized netlist (testbenches/gate_smoke.sh): parameters set at synthesis
+  pcg_top dut(
+`else
+  pcg_top #(.MY_X(2), .MY_Y(3)) dut(
+`endif
+    .clk_i(clk), .rst_i(rst), .we_i(we), .addr_i(addr), .wdata_i(wdata),
     .rdata_o(rdata), .busy_o(busy), .err_zero_o(err_zero), .overflow_o(overflow), .flit_o(flit));
   always #5 clk = ~clk;
   task automatic act(input [3:0] a, input [7:0] d);
@@ -30,6 +37,18 @@ module pcg_top_smoke;
   endtask
   logic [7:0] b0, b1, b2;
   integer errors = 0;
+  // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
+  localparam int CAct = 53, CWbase = 136, CM = 152, CN = 168;
+  logic [191:0] cmd;
+  logic signed [15:0] v0, v1;
+  task automatic memwr(input [2:0] sel, input [15:0] a, input [15:0] d);
+    act(0, {5'b0, sel}); shift32({a, d}); act(2, 0);
+  endtask
+  task automatic memrd(input [2:0] sel, input [15:0] a, output [15:0] d);
+    logic [7:0] lo, hi;
+    act(0, {5'b0, sel}); shift32({a, 16'h0}); act(3, 0);
+    readb(5, lo); readb(6, hi); d = {hi, lo};
+  endtask
   initial begin
     $display("start"); repeat (4) @(negedge clk); rst = 0; $display("reset done"); repeat (2) @(negedge clk);
     // host memory write of weight word 5 = 0x1234 (sel 0), then read back
@@ -62,6 +81,23 @@ module pcg_top_smoke;
     if ({b1, b0} !== 16'h00aa) begin $display("FAIL NI mem read %h%h", b1, b0); errors++; end
     readb(8, b0);
     if (b0[7] !== 1'b0 || b0[4:2] !== 0) begin $display("FAIL NI status %b", b0); errors++; end
+    // The core's forward pass on a 2 x 2 relu slice: weights at wbase 16 (row r at 16 + 3r), biases in
+    // slots 0 and 1, x in x-buffer words 0 and 1; v̂ = relu(sat16((b·2^11 + Σ w·x + 2^12) >>> 13)), read
+    // back from the v̂ RAM (sel 4). Row 0: 384.5 rounds half up to 385 (truncation would give 384); row 1:
+    // pre = −293, so relu gives 0.
+    memwr(0, 16, 16'sd3072); memwr(0, 17, -16'sd1024); memwr(0, 19, -16'sd3072); memwr(0, 20, 16'sd1000);
+    memwr(1, 0, 16'sd514); memwr(1, 1, -16'sd100);
+    memwr(2, 0, 16'sd2048); memwr(2, 1, 16'sd4096);
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd2; cmd[CWbase+:16] = 16'd16; cmd[CAct+:3] = 3'd1;  // FWD = op 0
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    repeat (3) @(negedge clk);
+    if (!busy) begin $display("FAIL core not busy after FWD"); errors++; end
+    repeat (12) @(negedge clk);
+    if (busy) begin $display("FAIL core still busy"); errors++; end
+    memrd(4, 0, v0); memrd(4, 1, v1);
+    if (v0 !== 16'sd385 || v1 !== 16'sd0) begin $display("FAIL FWD v %0d %0d", v0, v1); errors++; end
     if (overflow) begin $display("FAIL overflow"); errors++; end
     if (errors == 0) $display("PASS"); else $display("FAILED");
     $finish;
