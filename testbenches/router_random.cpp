@@ -194,16 +194,21 @@ int main(int argc, char** argv) {
   bool ovf_phase = false;         // the local input ignores local_ready in this phase
   bool ovf_check = false;         // a push overflowed at the last edge: check the flag, then reset
 
-  auto do_reset = [&]() {
-    top.rst = 1;
-    top.in_valid = 0;
-    top.credit_in = 0;
-    top.clk = 0;
-    top.eval();
+  auto posedge = [&]() {  // one clock edge with the inputs as driven
     top.clk = 1;
     top.eval();
     top.clk = 0;
     top.eval();
+  };
+  auto idle_edge = [&]() {  // one clock edge with no push and no credit
+    top.in_valid = 0;
+    top.credit_in = 0;
+    top.eval();
+    posedge();
+  };
+  auto do_reset = [&]() {
+    top.rst = 1;
+    idle_edge();
     top.rst = 0;
     ref.reset();
     for (int p = 0; p < 5; ++p) {
@@ -231,12 +236,7 @@ int main(int argc, char** argv) {
     if (ovf_check) {                // the state after an overflowing push is undefined: only the flag is checked
       top.eval();                   // right after the overflowing edge: not yet; one (idle) edge later: set
       if (top.overflow) report(c, "overflow right after the overflowing push", top.overflow, 0);
-      top.in_valid = 0;
-      top.credit_in = 0;
-      top.clk = 1;
-      top.eval();
-      top.clk = 0;
-      top.eval();
+      idle_edge();
       if (!top.overflow) report(c, "overflow one edge after the overflowing push", top.overflow, 1);
       ovf_check = false;
       do_reset();
@@ -348,10 +348,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kWords; ++i) top.in_data[i] = words[i];
     top.eval();
     if (!(sample(top) == before)) report(c, "outputs depend on same-cycle inputs", 1, 0);
-    top.clk = 1;
-    top.eval();
-    top.clk = 0;
-    top.eval();
+    posedge();
     for (int p = 0; p < 5; ++p) {  // generator self-check: flow control kept every push in bounds
       if (!valid[p]) continue;
       const bool popped = from[0] == p || from[1] == p || from[2] == p || from[3] == p || from[4] == p;
