@@ -107,14 +107,17 @@ module pcg_core #(
     t = {a, 1'b1} + {b, c};
     add3 = 20'(t >>> 1);
   endfunction
-  // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits
+  // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits, of sat32(acc_in):
+  // acc_in is the accumulator register, 33 bits, whose clamp to 32 bits is deferred (see `acc`). For
+  // acc_in outside the int32 range this is the result of the clamped value too (both saturate to
+  // ±32767/−32768: |sat32| ≥ 2^31 − 1 is far beyond 2^28), so round13(acc_in) = round13_32(sat32(acc_in)).
   /* verilator lint_off UNUSEDSIGNAL */  // acc_in[11:0] are below the rounding bit
-  function automatic logic signed [15:0] round13(input logic signed [31:0] acc_in);
+  function automatic logic signed [15:0] round13(input logic signed [32:0] acc_in);
     // = sat16((acc + 4096) >>> 13) = sat16(q + r), q = acc >>> 13, r = acc[12]; written so that the clamp
     // tests read acc's bits directly (no carry chain before them) and only the 16-bit q + r is a chain
     // (Fmax). q + r > 32767: q ≥ 32768, or q = 32767 and r. q + r < −32768: q ≤ −32769, unless q = −32769
     // and r.
-    logic [3:0] top;
+    logic [4:0] top;
     logic r, mid_ones, pos, neg;
     logic [15:0] qr;
 `ifdef PCG_MUTATE_ROUNDING
@@ -122,10 +125,10 @@ module pcg_core #(
 `else
     r = acc_in[12];
 `endif
-    top = acc_in[31:28];
+    top = acc_in[32:28];
     mid_ones = &acc_in[27:13];
-    pos = !top[3] && (top[2:0] != 3'b000 || (mid_ones && r));
-    neg = top[3] && top[2:0] != 3'b111 && !(top[2:0] == 3'b110 && mid_ones && r);
+    pos = !top[4] && (top[3:0] != 4'b0000 || (mid_ones && r));
+    neg = top[4] && top[3:0] != 4'b1111 && !(top[3:0] == 4'b1110 && mid_ones && r);
     qr = acc_in[28:13] + 16'(r);
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
   endfunction
@@ -264,10 +267,16 @@ module pcg_core #(
   assign mask_w = {mask_b[20:0], 11'h7ff};
   logic s3_v, s3_last;
   logic [DW-1:0] s3_dst;
-  logic signed [31:0] acc;
+  // The accumulator. The spec's acc ← sat32(acc + p) is kept with the clamp deferred by one add:
+  // acc holds the unclamped 33-bit sum u, and the next add reads sat32(u), so the loop is
+  // register → one LUT (clamp, or 0 for a row's first add) → 33-bit carry chain → register (Fmax). |u| <
+  // 2^32 because |sat32(u)| ≤ 2^31 and |p| < 2^31. FWD's bias · 2^11 enters with the row's first product,
+  // in the SB_MAC16's post-adder (s2_prod); |bias · 2^11 + w · x| ≤ 2^26 + 2^30 cannot saturate, so
+  // sat32(b · 2^11 + p0) = b · 2^11 + p0 as the spec has it.
+  logic signed [32:0] acc;
 
-  logic s4_v;
-  logic [SA-1:0] s4_dst;
+  logic s4_v, s4_ov;  // s4_ov: ERR, the out-buffer write of a finished sum
+  logic [DW-1:0] s4_dst;
   logic signed [15:0] s4_pre;
   logic signed [15:0] drow;  // UPDATE: δ of the row being streamed
   logic drow_load;
@@ -286,6 +295,8 @@ module pcg_core #(
 
   // Operand of the s1 multiply
   wire [15:0] wq = s1_bank ? wb_q1 : wb_q0;
+  // FWD: a row's first sum starts from bias · 2^11 (ERR from 0), added to the first product
+  wire signed [31:0] s1_addend = (is_fwd && s1_first) ? 32'($signed({bias_q, 11'd0})) : 32'sd0;
   // The running context's flags, copied when the command is accepted (no 4:1 context mux in the
   // datapath: Fmax); c_valid and c_dlast do not change during an ERR, c_dcur flips at S_DDEC.
   logic x_valid, x_dcur, x_dlast;
@@ -494,11 +505,11 @@ module pcg_core #(
   end
   always_comb begin
     pre_we = s4_v;
-    pre_wa = s4_dst;
+    pre_wa = s4_dst[SA-1:0];
     fp_wd = act_pass(act, s4_pre);
     vhat_wd = act_fwd(act, s4_pre);
     eps_we = 1'b0;
-    eps_wa = s4_dst;
+    eps_wa = s4_dst[SA-1:0];
     eps_wd = 16'd0;
     if (s4_v) eps_we = 1'b1;
     if (q2_v) begin
@@ -533,9 +544,11 @@ module pcg_core #(
       bias_wa = slot_mem;
       bias_wd = mem_wdata;
     end
-    o_we = s3_v && s3_last && is_err;
-    o_wa = s3_dst[OA-1:0];
-    o_wd = round13(acc);
+    // ERR: the rounded sum is registered first (s4_pre) and written one cycle later (Fmax: round13's
+    // clamp tests and the way to the block RAM do not share a cycle)
+    o_we = s4_ov;
+    o_wa = s4_dst[OA-1:0];
+    o_wd = s4_pre;
   end
 
   // δ pass result of this cycle
@@ -668,6 +681,7 @@ module pcg_core #(
       s2_v <= 1'b0;
       s3_v <= 1'b0;
       s4_v <= 1'b0;
+      s4_ov <= 1'b0;
       op <= OP_FWD;
       ctx <= 2'd0;
       c_seeded <= '0;
@@ -698,19 +712,19 @@ module pcg_core #(
       s2_w <= is_relax ? eps_q : wq;
       s2_back <= sat16(40'($signed(esum_q)));
       s2_delta <= drow;
-      if (is_fwd) s2_prod <= $signed(wq) * $signed(x_q);
-      else if (is_err) s2_prod <= $signed(wq) * $signed(dq);
-      else s2_prod <= $signed(drow) * $signed(x_q);
+      // one SB_MAC16: operand multiplexers, the multiply, the post-adder (FWD: a row's first product
+      // carries bias · 2^11) and the output register
+      s2_prod <= $signed(is_upd ? drow : wq) * $signed(is_err ? dq : x_q) + s1_addend;
       s3_v <= s2_v;
       s3_last <= s2_last;
       s3_dst <= s2_dst;
       if (s2_v && (is_fwd || is_err)) begin
         // a row's first sum starts from bias · 2^11 (FWD) or 0 (ERR)
-        acc <= sat32(33'($signed(s2_first ? (is_fwd ? $signed({{5{s2_b[15]}}, s2_b, 11'd0}) : 32'sd0) : acc))
-                     + 33'(s2_prod));
+        acc <= (s2_first ? 33'sd0 : 33'(sat32(acc))) + 33'(s2_prod);
       end
       s4_v <= s3_v && s3_last && is_fwd;
-      s4_dst <= s3_dst[SA-1:0];
+      s4_ov <= s3_v && s3_last && is_err;
+      s4_dst <= s3_dst;
       s4_pre <= round13(acc);
       // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
       drow_load <= is_upd && (st == S_PREP || (st == S_ISSUE && jm));

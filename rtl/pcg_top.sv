@@ -17,7 +17,8 @@
 // since the last WATCH).
 //
 // HOST ACTIONS (we_i = 1, addr_i =); the action takes effect one cycle after the pins show it
-// (CMD, MEMWR and MEMRD reach the core one cycle later still: its inputs are registered):
+// (CMD, MEMWR and MEMRD reach the core, and INJECT the router, one cycle later still: their inputs are
+// registered):
 //   0 SHIFT   load <= {load, wdata_i}: a 192-bit load register filled a byte at a time, last byte = LSBs
 //   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 190
 //             bits). The core's rules apply: only while busy_o = 0.
@@ -115,13 +116,24 @@ module pcg_top #(
   logic r_overflow, r_local_ready;
   logic [LoadBits-1:0] load_q;
 
-  // The action registers drive the router's inputs directly: load changes at the end of a SHIFT, so a
-  // flit is stable in the cycle of its INJECT.
-  assign r_in_valid = act_inject_q;
+  // The router's inputs are registered once more (a link register, as in a grid, where link latency is
+  // >= 1): an INJECT reaches the router one cycle after its action register. One data register serves
+  // the five ports (only one is injected per cycle), so the placer can put it beside the router: driven
+  // from the shared load register, the flit crossed the chip and was the tile's critical path (Fmax).
+  logic [4:0] in_valid_q;
+  logic in_head_q, in_tail_q;
+  logic [FLIT_BITS-1:0] in_data_q;
+  always_ff @(posedge clk_i) begin
+    in_valid_q <= rst_q ? 5'b0 : act_inject_q;
+    in_data_q <= load_q[FLIT_BITS-1:0];
+    in_head_q <= wdata_q[3];
+    in_tail_q <= wdata_q[4];
+  end
+  assign r_in_valid = in_valid_q;
   assign r_credit_in = act_credit_q;
-  assign r_in_head = {5{wdata_q[3]}};
-  assign r_in_tail = {5{wdata_q[4]}};
-  assign r_in_data = {5{load_q[FLIT_BITS-1:0]}};
+  assign r_in_head = {5{in_head_q}};
+  assign r_in_tail = {5{in_tail_q}};
+  assign r_in_data = {5{in_data_q}};
 
   if (WITH_ROUTER) begin : g_router
     pcg_router #(
