@@ -133,6 +133,11 @@ module pcg_core #(
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
+  // 2^k − 1 as a thermometer code: bit i = (i < k), plain logic of k's five bits (no shifter, no carry
+  // chain: Fmax). Equal to (1 << k) − 1 for every k in 0..31.
+  function automatic logic [31:0] thermo(input logic [4:0] k);
+    for (int i = 0; i < 32; i++) thermo[i] = k > 5'(i);
+  endfunction
   // Comparisons with the constants 0 and ±1.0 (2048) as bit tests, not carry chains (Fmax).
   function automatic logic gt_one(input logic signed [15:0] p);  // p > 2048
     gt_one = !p[15] && (p[14:12] != 3'd0 || (p[11] && p[10:0] != 11'd0));
@@ -291,7 +296,11 @@ module pcg_core #(
   assign rng_next = xorshift(rng);
 
   wire mem_idle = !busy;
-  assign busy = st != S_IDLE;
+  // busy = (st != S_IDLE), kept in its own flip-flop (no state decode behind the memory port's
+  // multiplexers and the network interface: Fmax); set and cleared with every move out of and into
+  // S_IDLE below. The lockstep harness checks busy's timing (phase cycles) against the SystemC core.
+  logic busy_q;
+  assign busy = busy_q;
 
   // Operand of the s1 multiply
   wire [15:0] wq = s1_bank ? wb_q1 : wb_q0;
@@ -668,6 +677,7 @@ module pcg_core #(
   always_ff @(posedge clk) begin
     if (rst) begin
       st <= S_IDLE;
+      busy_q <= 1'b0;
       c_stale <= '1;
       c_valid <= '0;
       c_any <= '0;
@@ -756,8 +766,9 @@ module pcg_core #(
           sbase <= cmd_sbase[SA-1:0];
           xbase <= cmd_xbase[XA-1:0];
           shift <= cmd_shift;
-          mask_b <= (32'd1 << cmd_shift) - 32'd1;
-          relax_half <= cmd_shift == 5'd0 ? 17'd0 : 17'd1 << (cmd_shift - 5'd1);
+          mask_b <= thermo(cmd_shift);
+          // 2^(k−1) (0 for k = 0): bit i is k == i + 1
+          for (int i = 0; i < 17; i++) relax_half[i] <= cmd_shift == 5'(i + 1);
           dcnt <= 3'd4;
           any_acc <= 1'b0;
           same_acc <= 1'b1;
@@ -789,6 +800,9 @@ module pcg_core #(
               default: ;
             endcase
             if (cmd_op == OP_SEED) st <= S_IDLE;
+            // every op but SEED (and an undefined op, which is ignored) leaves S_IDLE
+            busy_q <= cmd_op == OP_FWD || cmd_op == OP_OUTERR || cmd_op == OP_RELAX || cmd_op == OP_UPDATE
+                   || cmd_op == OP_ERR;
           end
         end
         S_DPASS: begin
@@ -827,6 +841,7 @@ module pcg_core #(
         S_DRAIN: begin
           if (dcnt == 3'd1) begin
             st <= S_IDLE;
+            busy_q <= 1'b0;
             if (is_upd) c_seeded[ctx] <= 1'b1;  // rng written back through rs_*
             if (is_err && c_proj[ctx] && c_any[ctx] && cmd_first_d) begin
               c_dlast[ctx] <= c_dcur[ctx];
@@ -836,7 +851,10 @@ module pcg_core #(
           end
           dcnt <= dcnt - 3'd1;
         end
-        default: st <= S_IDLE;
+        default: begin
+          st <= S_IDLE;
+          busy_q <= 1'b0;
+        end
       endcase
     end
   end
