@@ -4,7 +4,7 @@
 // the east output (captured flit, its `from`, head and tail bits, the per-output flags); an NI memory
 // write of two words arriving from the north input; an NI memory read injected at the local port; the
 // NI's status (no drop, empty FIFO) and the router's sticky overflow; and one forward pass of the core
-// (FWD on a 2 x 2 relu slice, v̂ read back). Prints PASS or FAIL lines. It is a smoke test of the
+// (FWD on a 2 x 2 relu slice, v̂ read back) and one whose sums saturate the accumulator. Prints PASS or FAIL lines. It is a smoke test of the
 // wrapper's plumbing and of one command, not of the learning datapath (the lockstep harness verifies
 // pcg_core and pcg_router against the SystemC grid). With -DGATE_LEVEL it runs on the synthesized
 // netlist instead (testbenches/gate_smoke.sh, CTest rtl_top_gate_smoke).
@@ -98,6 +98,24 @@ module pcg_top_smoke;
     if (busy) begin $display("FAIL core still busy"); errors++; end
     memrd(4, 0, v0); memrd(4, 1, v1);
     if (v0 !== 16'sd385 || v1 !== 16'sd0) begin $display("FAIL FWD v %0d %0d", v0, v1); errors++; end
+    // A forward pass whose sums leave the int32 range, on a 2 x 6 identity slice: the spec saturates the
+    // accumulator after EVERY add (sat32), which the core does with the clamp deferred by one add. Row 0:
+    // four products 2^30, then two of −2^30 + 2^15: 2^30, then 2^31 − 1 (clamped), twice more, then down
+    // to 65,535 → pre 8 (a sum saturated only at the end would give 32767). Row 1: four products
+    // −2^30 + 2^15 clamp at −2^31, then two of 2^30 − 2^16 + 1 bring it to −131,070 → pre −16 (−32768
+    // without per-add saturation). Biases 0, x = (−1, −1, −1, −1, 1 − 2^-15, 1 − 2^-15) · 2^15.
+    for (int j = 0; j < 6; j++) begin
+      memwr(0, 16'(32 + j), 16'h8000); memwr(0, 16'(39 + j), 16'h7fff); memwr(2, 16'(j), j < 4 ? 16'h8000 : 16'h7fff);
+    end
+    memwr(1, 0, 16'd0); memwr(1, 1, 16'd0);
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd6; cmd[CWbase+:16] = 16'd32;  // FWD, identity (act 0)
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    repeat (24) @(negedge clk);
+    if (busy) begin $display("FAIL core still busy (saturating FWD)"); errors++; end
+    memrd(4, 0, v0); memrd(4, 1, v1);
+    if (v0 !== 16'sd8 || v1 !== -16'sd16) begin $display("FAIL saturating FWD v %0d %0d", v0, v1); errors++; end
     if (overflow) begin $display("FAIL overflow"); errors++; end
     if (errors == 0) $display("PASS"); else $display("FAILED");
     $finish;
