@@ -473,7 +473,9 @@ module pcg_core #(
     u1_base <= s2_bias ? s2_b : s2_w;
     // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
     u2_c <= u_hi_g[16] || (u_hi_p[16] && u_lo_s[16]);  // the sum of the low parts reached 2^s
-    u2_hi <= u1_hi > 21'sd65535 ? 18'sd65535 : u1_hi < -21'sd65536 ? -18'sd65536 : u1_hi[17:0];
+    // (the range tests as bit tests, not 21-bit comparisons: in range iff bits 20..16 are equal)
+    u2_hi <= (!u1_hi[20] && u1_hi[19:16] != 4'b0000) ? 18'sd65535
+           : (u1_hi[20] && u1_hi[19:16] != 4'b1111) ? -18'sd65536 : u1_hi[17:0];
     u2_base <= u1_base;
     // u3: the sum, saturated
     u3_wd <= sat16(40'(add3(19'($signed(u2_base)), 19'(u2_hi), u2_c)));
