@@ -449,16 +449,8 @@ module pcg_core #(
   // included) and one bias per row from sbase, so running pointers replace pipelined addresses.
   logic [WA-1:0] wp;  // virtual address of the u3 word
   logic [SA-1:0] bp;  // slot of the next bias write-back
-  // The carry out of u1_a + u1_b (32 bits) from two 16-bit chains side by side: the low half's carry
-  // c_lo, and the high half's carry out without (g) and with (p) a carry in; c = g | (p & c_lo). The
-  // LUT that combines them is the one a chain's carry out needs anyway to reach general routing, so the
-  // chain is halved at no extra level (Fmax).
-  logic [16:0] u_lo_s, u_hi_g, u_hi_p;
-  always_comb begin
-    u_lo_s = {1'b0, u1_a[15:0]} + {1'b0, u1_b[15:0]};
-    u_hi_g = {1'b0, u1_a[31:16]} + {1'b0, u1_b[31:16]};
-    u_hi_p = {1'b0, u1_a[31:16]} + {1'b0, u1_b[31:16]} + 17'd1;
-  end
+  logic [32:0] u_lowsum;
+  always_comb u_lowsum = {1'b0, u1_a} + {1'b0, u1_b};
   always_ff @(posedge clk) begin
     u1_v <= s2_v && is_upd;
     u2_v <= u1_v;
@@ -472,7 +464,7 @@ module pcg_core #(
     u1_hi <= u_xs >>> shift;
     u1_base <= s2_bias ? s2_b : s2_w;
     // u2: the carry; the high part clamped to 18 bits (sat16 of the sum does not change)
-    u2_c <= u_hi_g[16] || (u_hi_p[16] && u_lo_s[16]);  // the sum of the low parts reached 2^s
+    u2_c <= u_lowsum[32];  // the sum of the low parts reached 2^s
     // (the range tests as bit tests, not 21-bit comparisons: in range iff bits 20..16 are equal)
     u2_hi <= (!u1_hi[20] && u1_hi[19:16] != 4'b0000) ? 18'sd65535
            : (u1_hi[20] && u1_hi[19:16] != 4'b1111) ? -18'sd65536 : u1_hi[17:0];
@@ -891,5 +883,5 @@ module pcg_core #(
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lo_s[15:0], u_hi_g[15:0], u_hi_p[15:0], relax_t[0]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0], relax_t[0]};  // upper address bits beyond the memories
 endmodule

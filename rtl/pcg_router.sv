@@ -93,11 +93,13 @@
 // output every cycle, zero mismatches; and the lockstep tests ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,661 LCs
-// (incl. the host port), 683 flip-flops, 10 SB_RAM40_4K; 40.9 / 39.9 / 42.7 MHz, median 40.9 MHz over 3
-// seeds, short of a 48 MHz goal. The critical paths: an arriving head's route comparisons -> the front's
-// route register, and registered state -> grant (2 LUT levels) -> pop -> next buffer/lock/priority state
-// and the data RAM's read address (4-5 LUT levels, routing dominated).
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,671 LCs
+// (incl. the host port), 722 flip-flops, 10 SB_RAM40_4K; 43.5 / 42.1 / 41.7 MHz, median 42.1 MHz over 3
+// seeds, short of a 48 MHz goal. The critical paths: registered state -> grant (2 LUT levels) -> pop ->
+// the data RAM's read address and the next front route (4 LUT levels, routing dominated), and an
+// arriving head's route comparisons -> the front's route register. Four levels are the minimum for this
+// contract (a pop depends on ~50 registered bits; the loop closes every cycle): a faster router needs
+// a two-cycle head allocation, i.e. a change of the mesh's timing contract (docs/synthesis.md).
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
