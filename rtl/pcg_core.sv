@@ -133,6 +133,14 @@ module pcg_core #(
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
+  // y − x == 1 (mod 2^16) without a carry chain (Fmax: it is decided when a command is accepted, from
+  // the command port): y = x + 1 iff bit 0 differs and, for every bit i < 15, bit i + 1 differs exactly
+  // when x_i = 1 and y_i = 0 (the carry runs through the trailing ones of x). One 4-input LUT per bit
+  // and an AND; checked against the subtraction over all 2^32 pairs.
+  function automatic logic succ16(input logic [15:0] x, input logic [15:0] y);
+    succ16 = x[0] != y[0];
+    for (int i = 0; i < 15; i++) succ16 = succ16 && ((x[i+1] != y[i+1]) == (x[i] && !y[i]));
+  endfunction
   // 2^k − 1 as a thermometer code: bit i = (i < k), plain logic of k's five bits (no shifter, no carry
   // chain: Fmax). Equal to (1 << k) − 1 for every k in 0..31.
   function automatic logic [31:0] thermo(input logic [4:0] k);
@@ -627,7 +635,7 @@ module pcg_core #(
             jend <= cmd_op == OP_FWD && cmd_m == 16'd1;
             is_rm <= cmd_op == OP_FWD || cmd_op == OP_UPDATE;
             is_err <= cmd_op == OP_ERR;
-            jh1 <= cmd_hi - cmd_lo == 16'd1;
+            jh1 <= succ16(cmd_lo, cmd_hi);  // hi − lo == 1
             n2 <= RW'(cmd_n - 16'd2);
             m2 <= JW'(cmd_m - 16'd2);
             hi2 <= JW'(cmd_hi - 16'd2);
