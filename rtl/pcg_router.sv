@@ -93,8 +93,8 @@
 // output every cycle, zero mismatches; and the lockstep tests ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,671 LCs
-// (incl. the host port), 722 flip-flops, 10 SB_RAM40_4K; 43.5 / 42.1 / 41.7 MHz, median 42.1 MHz over 3
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,693 LCs
+// (incl. the host port), 722 flip-flops, 10 SB_RAM40_4K; 43.4 / 44.0 / 38.9 MHz, median 43.4 MHz over 3
 // seeds, short of a 48 MHz goal. The critical paths: registered state -> grant (2 LUT levels) -> pop ->
 // the data RAM's read address and the next front route (4 LUT levels, routing dominated), and an
 // arriving head's route comparisons -> the front's route register. Four levels are the minimum for this
