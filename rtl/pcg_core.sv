@@ -739,7 +739,7 @@ module pcg_core #(
       s3_last <= s2_last;
       s3_dst <= s2_dst;
       if (s2_v && (is_fwd || is_err)) begin
-        // a row's first sum starts from bias · 2^11 (FWD) or 0 (ERR)
+        // a row's first add starts from 0: FWD's bias · 2^11 is already in s2_prod (post-adder)
         acc <= (s2_first ? 33'sd0 : 33'(sat32(acc))) + 33'(s2_prod);
       end
       s4_v <= s3_v && s3_last && is_fwd;

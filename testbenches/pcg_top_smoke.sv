@@ -3,11 +3,12 @@
 // byte: a host memory write and read of a weight word; a single-flit packet from the west input leaving
 // the east output (captured flit, its `from`, head and tail bits, the per-output flags); an NI memory
 // write of two words arriving from the north input; an NI memory read injected at the local port; the
-// NI's status (no drop, empty FIFO) and the router's sticky overflow; and one forward pass of the core
-// (FWD on a 2 x 2 relu slice, v̂ read back) and one whose sums saturate the accumulator. Prints PASS or FAIL lines. It is a smoke test of the
-// wrapper's plumbing and of one command, not of the learning datapath (the lockstep harness verifies
-// pcg_core and pcg_router against the SystemC grid). With -DGATE_LEVEL it runs on the synthesized
-// netlist instead (testbenches/gate_smoke.sh, CTest rtl_top_gate_smoke).
+// NI's status (no drop, empty FIFO) and the router's sticky overflow; and two forward passes of the core
+// (FWD on a 2 x 2 relu slice, and one whose sums saturate the accumulator; v̂ read back). Prints PASS or
+// FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
+// datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
+// -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
+// rtl_top_gate_smoke).
 `timescale 1ns/1ps
 module pcg_top_smoke;
   logic clk = 0, rst = 1, we = 0;
@@ -103,7 +104,8 @@ module pcg_top_smoke;
     // four products 2^30, then two of −2^30 + 2^15: 2^30, then 2^31 − 1 (clamped), twice more, then down
     // to 65,535 → pre 8 (a sum saturated only at the end would give 32767). Row 1: four products
     // −2^30 + 2^15 clamp at −2^31, then two of 2^30 − 2^16 + 1 bring it to −131,070 → pre −16 (−32768
-    // without per-add saturation). Biases 0, x = (−1, −1, −1, −1, 1 − 2^-15, 1 − 2^-15) · 2^15.
+    // without per-add saturation). Raw words: weights −32768 (row 0) and 32767 (row 1), biases 0,
+    // x = −32768 four times, then 32767 twice.
     for (int j = 0; j < 6; j++) begin
       memwr(0, 16'(32 + j), 16'h8000); memwr(0, 16'(39 + j), 16'h7fff); memwr(2, 16'(j), j < 4 ? 16'h8000 : 16'h7fff);
     end
