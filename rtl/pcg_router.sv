@@ -25,17 +25,21 @@
 //
 // Head flit layout: data[7:0] = destination x, data[15:8] = destination y. Body/tail data is opaque.
 //
-// Arbitration (identical to grid.cpp, evaluated every cycle on registered state):
+// Arbitration (identical to grid.cpp; two-cycle head allocation, docs/simulator.md). Every cycle, on
+// registered state:
 //   used = 0
 //   for out in 0..4 (in this order):
 //     if lock[out] valid: pick = lock[out] if that buffer is non-empty, else none
-//     else: pick = first in = (rr[out]+k) % 5, k = 0..4, with !used[in], buffer non-empty, front is a
-//           head, and route(front) == out
+//     else: pick = cand[out] if cand[out] exists and input cand[out] was not popped in the last cycle
 //     grant out <- pick  iff  pick exists, !used[pick], and (out == 0 or credits[out] != 0);
 //     a grant sets used[pick].
+//   for out in 0..4: cand[out] <- first in = (rr[out]+k) % 5, k = 0..4, whose buffer is non-empty with a
+//     head at the front and route(front) == out; none if there is no such input   (state before the edge)
 // Posedge update per granted out: pop the front of input `pick`; lock[out] <= tail ? none : pick;
 // if head: rr[out] <= (pick+1) % 5; credits[out] += credit_in[out] - granted[out] (out 1..4).
 // Then the pushes of in_valid happen (a pop and a push of the same buffer in one edge both take place).
+// So a head is granted in its second cycle at the front at the earliest. The choice ignores locks: a
+// head that waits behind a worm holding its output is granted in the cycle after that worm's tail.
 //
 // Decisions beyond grid.cpp (documented for the harness):
 //   * The order "pop, then push" defines fullness: a push overflows iff count - popped == DEPTH.
@@ -78,12 +82,13 @@
 //     empty buffer, or behind a popped last flit) comes instead from `byp`, the input registered at the
 //     same edge. Route/head/tail of every slot stay in flip-flops (the slot behind the front is needed
 //     combinationally); the front's route/head/tail are registered copies.
-//   * Per output: `allow` (all ones when free, one-hot locked input otherwise), `ca` = allow & credit
-//     != 0 (registered), and a pairwise priority matrix `prio` for the inputs that can reach the output.
-//     prio encodes the round-robin order starting at rr, except while the output is locked to input k,
-//     when it starts at k (k wins whenever it has a flit; the others are masked by allow). On a grant of
-//     input k: tail -> order from k+1 (= rr after the head of that worm), non-tail -> order from k.
-//     grant[o][i] = tg_i[o] & ca[o][i] & no input j before i at o with tg_j[o].
+//   * Per output, this cycle's grant is a register `gq` (one-hot or 0), computed in the cycle before:
+//     the locked input if its buffer is non-empty after the edge, else `hw`, the head chosen in that
+//     cycle (cand) if it is not popped at that edge; either only with a credit after the edge. `prio`, a
+//     pairwise priority matrix of the inputs that can reach the output, encodes the round-robin order
+//     from rr. hw[i] = tg_i[o] & head_i & !popped_i & no input j before i with tg_j[o] & head_j. So the
+//     grants, the pops and the output multiplexers' selects come straight from flip-flops (Fmax: a pop
+//     used to be three LUT levels of arbitration deep, docs/synthesis.md).
 //   * Next state is written as AND/OR of the pops with values computed from registered state, so yosys
 //     does not build clock-enable/reset logic behind the grant logic.
 //
@@ -93,13 +98,11 @@
 // output every cycle, zero mismatches; and the lockstep tests ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,693 LCs
-// (incl. the host port), 722 flip-flops, 10 SB_RAM40_4K; 43.4 / 44.0 / 38.9 MHz, median 43.4 MHz over 3
-// seeds, short of a 48 MHz goal. The critical paths: registered state -> grant (2 LUT levels) -> pop ->
-// the data RAM's read address and the next front route (4 LUT levels, routing dominated), and an
-// arriving head's route comparisons -> the front's route register. Four levels are the minimum for this
-// contract (a pop depends on ~50 registered bits; the loop closes every cycle): a faster router needs
-// a two-cycle head allocation, i.e. a change of the mesh's timing contract (docs/synthesis.md).
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,731 LCs
+// (incl. the host port), 732 flip-flops, 10 SB_RAM40_4K; 45.2 / 44.0 / 45.3 MHz, median 45.2 MHz over 3
+// seeds (43.4 before the two-cycle head allocation), short of a 48 MHz goal. The critical path: an
+// arriving head's route comparisons (an 8-bit carry chain) -> the route's one-hot -> the input's route
+// register; lookahead routing (the route computed one router upstream) would remove it.
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
@@ -191,6 +194,7 @@ module pcg_router #(
   logic [24:0]            req;            // req[o*5 + i]: buffer i is non-empty and its front goes to o
   logic [4:0]             used;           // input p is popped this cycle
   logic [4:0]             full;           // buffer p holds DEPTH flits (registered state)
+  logic [4:0]             ne_n;           // buffer p is non-empty after this edge
 
   for (genvar p = 0; p < 5; p++) begin : g_buf
     localparam int CW7 = 7;               // control part of a slot: {route (5), tail, head}
@@ -309,6 +313,7 @@ module pcg_router #(
       end
     end
     assign full[p] = occ[DEPTH-1];
+    assign ne_n[p] = occ_n[0];
 
     assign front_data[p*FLIT_BITS +: FLIT_BITS] = fdata;
     assign front_head[p] = fhead;
@@ -321,22 +326,25 @@ module pcg_router #(
   assign local_ready = !full[0] || used[0];
 
   // ---------------------------------------------------------------------------------------------------
-  // Outputs: allowed-input mask (wormhole lock), round-robin order, credits, grants
+  // Outputs: this cycle's grants are registers (gq), computed in the cycle before from registered state,
+  // this edge's pops (from gq) and pushes, and credits
   // ---------------------------------------------------------------------------------------------------
   logic [24:0] grant;     // grant[o*5 + i]
 
   for (genvar o = 0; o < 5; o++) begin : g_out
     localparam logic [4:0] S = IN_TO_OUT[o*5 +: 5];
     /* verilator lint_off UNUSEDSIGNAL */  // bits of inputs that cannot reach output o
-    logic [4:0]  allow;      // all ones when free, one-hot locked input otherwise
-    logic [4:0]  ca;         // allow & has_credit, registered (one input less for the grant)
-    logic        cr_n;       // has_credit after this edge
+    logic [4:0]  gq, gq_n;   // this cycle's grant (one-hot or 0), the next cycle's
+    logic [4:0]  hw;         // the head chosen this cycle for the next (cand in grid.cpp)
+    logic [4:0]  lkin, lkin_n;  // the locked input (one-hot) while lk
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [24:0] prio;       // prio[j*5 + i]: j before i (order starting at the locked input, or at rr)
-    logic [4:0]  g;
-    logic        tail_g;
-    logic [24:0] prio_next;
+    logic        lk, lk_n;   // locked to a worm
+    logic        cr_n;       // has a credit after this edge
+    logic        valid, tail_g, head_g;
+    logic [24:0] prio, prio_n, prio_next;  // prio[j*5 + i]: j before i in round-robin order from rr
 
+    // hw[i]: input i's front is a head routed to o, no input before it in round-robin order has one, and
+    // i is not popped at this edge (then the head is still the front next cycle)
     for (genvar i = 0; i < 5; i++) begin : g_in
       if (S[i]) begin : g_can
         logic win;
@@ -344,40 +352,38 @@ module pcg_router #(
           win = 1'b1;
           // prio is antisymmetric: only its entries j < i are read (the others are optimised away)
           for (int j = 0; j < 5; j++)
-            if (j != i && S[j]) win = win && !(req[o*5 + j] && (j < i ? prio[j*5 + i] : !prio[i*5 + j]));
+            if (j != i && S[j])
+              win = win && !(req[o*5 + j] && front_head[j] && (j < i ? prio[j*5 + i] : !prio[i*5 + j]));
         end
-        assign g[i] = req[o*5 + i] && ca[i] && win;
+        assign hw[i] = req[o*5 + i] && front_head[i] && win && !used[i];
       end else begin : g_cannot
-        assign g[i] = 1'b0;
+        assign hw[i] = 1'b0;
       end
     end
-    assign grant[o*5 +: 5] = g;
-    assign tail_g = |(g & front_tail);
-
+    assign grant[o*5 +: 5] = gq & S;
+    assign valid  = |(gq & S);
+    assign tail_g = |(gq & S & front_tail);
+    assign head_g = |(gq & S & front_head);
+    assign lk_n   = valid ? !tail_g : lk;
+    assign lkin_n = valid ? gq : lkin;
+    // next cycle: the locked input if it has a flit, else the head chosen now; either needs a credit
+    assign gq_n   = {5{cr_n}} & S & (({5{lk_n}} & lkin_n & ne_n) | ({5{!lk_n}} & hw));
     always_comb begin
       prio_next = '0;
-      for (int k = 0; k < 5; k++)
-        prio_next = prio_next | ({25{g[k] && front_tail[k]}} & prio_from((k + 1) % 5))
-                              | ({25{g[k] && !front_tail[k]}} & prio_from(k));
+      for (int k = 0; k < 5; k++) prio_next = prio_next | ({25{gq[k] && S[k]}} & prio_from((k + 1) % 5));
     end
-
-    logic valid;
-    logic [4:0] allow_n;
-    logic [24:0] prio_n;
-    // Some input is granted iff some allowed input requests: the round robin always picks one, and a
-    // locked output allows (and puts first) only its worm's input. Shallower than |g.
-    assign valid   = |(req[o*5 +: 5] & ca & S);
-    assign allow_n = g | {5{tail_g}} | (allow & {5{!valid}});
-    assign prio_n  = prio_next | (prio & {25{!valid}});
+    assign prio_n = head_g ? prio_next : prio;  // rr <= granted input + 1 on a head
     always_ff @(posedge clk) begin
       if (rst) begin
-        allow <= '1;
-        ca    <= '1;
-        prio  <= prio_from(0);
+        gq   <= '0;
+        lk   <= 1'b0;
+        lkin <= '0;
+        prio <= prio_from(0);
       end else begin
-        allow <= allow_n;
-        ca    <= allow_n & {5{cr_n}};
-        prio  <= prio_n;
+        gq   <= gq_n;
+        lk   <= lk_n;
+        lkin <= lkin_n;
+        prio <= prio_n;
       end
     end
 
@@ -394,7 +400,6 @@ module pcg_router #(
           nonzero <= 1'b1;
         end else begin
           credits <= credits + CW'(credit_in[o]) - CW'(valid);
-          // credits + credit_in - valid != 0 (credits >= 1 when valid)
           nonzero <= cr_n;
         end
       end

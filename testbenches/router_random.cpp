@@ -55,6 +55,8 @@ struct Flit {
 struct Ref {
   std::deque<Flit> in[5];
   int lock[5], rr[5], credits[5];
+  int cand[5];      // the head chosen for each output in the last cycle (-1: none)
+  unsigned popped;  // inputs popped in the last cycle
   bool overflow;
   bool overflow_pending;  // a push overflowed at the last edge: the RTL flag rises one edge later
 
@@ -64,7 +66,9 @@ struct Ref {
       lock[p] = -1;
       rr[p] = 0;
       credits[p] = kDepth;
+      cand[p] = -1;
     }
+    popped = 0;
     overflow = false;
     overflow_pending = false;
   }
@@ -85,14 +89,8 @@ struct Ref {
       if (lock[out] >= 0) {
         pick = lock[out];
         if (in[pick].empty()) pick = -1;
-      } else {
-        for (int k = 0; k < 5; ++k) {
-          const int i = (rr[out] + k) % 5;
-          if ((used >> i & 1) || in[i].empty() || !in[i].front().head) continue;
-          if (route(x, y, in[i].front().data) != out) continue;
-          pick = i;
-          break;
-        }
+      } else if (cand[out] >= 0 && !(popped >> cand[out] & 1)) {
+        pick = cand[out];  // chosen in the last cycle, still the front (two-cycle head allocation)
       }
       if (pick < 0 || (used >> pick & 1)) continue;
       if (out != 0 && credits[out] == 0) continue;
@@ -100,10 +98,23 @@ struct Ref {
       from[out] = pick;
     }
   }
-  // Posedge: pops of the grants, credit updates, then the pushes.
+  // Posedge: this cycle's choice of a head per output (on the state before the edge), pops of the grants,
+  // credit updates, then the pushes.
   void clock(int x, int y, const bool valid[5], const Flit f[5], const bool cin[5]) {
     int from[5];
     arb(x, y, from);
+    for (int out = 0; out < 5; ++out) {
+      cand[out] = -1;
+      for (int k = 0; k < 5; ++k) {
+        const int i = (rr[out] + k) % 5;
+        if (in[i].empty() || !in[i].front().head || route(x, y, in[i].front().data) != out) continue;
+        cand[out] = i;
+        break;
+      }
+    }
+    popped = 0;
+    for (int o = 0; o < 5; ++o)
+      if (from[o] >= 0) popped |= 1u << from[o];
     for (int o = 0; o < 5; ++o) {
       if (from[o] >= 0) {
         const Flit g = in[from[o]].front();

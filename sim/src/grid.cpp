@@ -213,6 +213,10 @@ class Mesh : public sc_core::sc_module {
     int64_t forwarded = 0;
     MsgPtr open[5];               // worm entered through this input, tail not yet
     unsigned credit_pending = 0;  // RTL lockstep: credits returned since the last clock edge (bit per port)
+    // Two-cycle head allocation (docs/simulator.md): cand[out] is the head chosen for `out` in the last
+    // cycle (-1: none); popped has a bit per input popped in the last cycle.
+    int cand[6] = {-1, -1, -1, -1, -1, -1};
+    unsigned popped = 0;
   };
   // Is the neighbour through `port` gone (dead router or dead link)?
   bool port_dead(int id, int port) const {
@@ -249,6 +253,8 @@ class Mesh : public sc_core::sc_module {
         r.open[p].reset();
         r.credits[p] = a_.buffer_depth;
       }
+      for (int& c : r.cand) c = -1;
+      r.popped = 0;
       r.inject.clear();
       r.load = 0;
     }
@@ -264,7 +270,11 @@ class Mesh : public sc_core::sc_module {
     for (int id = 0; id < n; ++id) {
       Router& r = routers_[size_t(id)];
       const bool rtl = rtl_ && rtl_->router_on_rtl(id);  // the Verilated router is clocked every mesh cycle
-      if ((r.load == 0 && !rtl) || dead_[size_t(id)]) continue;
+      if ((r.load == 0 && !rtl) || dead_[size_t(id)]) {
+        for (int& c : r.cand) c = -1;  // what a clocked, empty router computes
+        r.popped = 0;
+        continue;
+      }
       pushes_.clear();
       for (int p = 0; p < 5; ++p) {
         while (!r.arriving[p].empty() && r.arriving[p].front().first <= now) {
@@ -304,6 +314,10 @@ class Mesh : public sc_core::sc_module {
       }
       const size_t first_move = moves.size();
       const Coord here = a_.at(id);
+      // Two-cycle head allocation: a free output takes the head chosen for it in the last cycle, if that
+      // head was not popped then (so it is still the front of its buffer); a locked output takes its worm's
+      // next flit. Then this cycle's choice for every output: the first input in round-robin order whose
+      // front is a head routed there (a head thus competes from its second cycle at the front).
       int used_in = 0;                     // an input buffer sends at most one flit per cycle
       for (int out = 0; out < 6; ++out) {  // 0..4 ports, 5 = sink for flits without a route
         int pick = -1;
@@ -311,20 +325,27 @@ class Mesh : public sc_core::sc_module {
           pick = r.lock[out];
           if (r.in[pick].empty()) pick = -1;
         } else {
-          for (int k = 0; k < 5; ++k) {
-            const int in = (r.rr[out] + k) % 5;
-            if ((used_in >> in) & 1 || r.in[in].empty() || !r.in[in].front().head) continue;
-            if (route(here, r.in[in].front().dst_core) != out) continue;
-            pick = in;
-            break;
-          }
+          pick = r.cand[out];
+          if (pick >= 0 && (((r.popped >> pick) & 1) || r.in[pick].empty() || !r.in[pick].front().head))
+            pick = -1;  // (empty or not a head only after a fault purged or truncated the buffer)
         }
         if (pick < 0 || ((used_in >> pick) & 1)) continue;
         if (out != kLocal && out != kNoRoutePort && !port_dead(id, out) && r.credits[out] == 0) continue;
         used_in |= 1 << pick;
         moves.push_back({id, pick, out});
       }
-      if (rtl) {  // the RTL's grants replace the model's (after the scoreboard compared them)
+      for (int out = 0; out < 6; ++out) {
+        r.cand[out] = -1;
+        for (int k = 0; k < 5; ++k) {
+          const int in = (r.rr[out] + k) % 5;
+          if (r.in[in].empty() || !r.in[in].front().head) continue;
+          if (route(here, r.in[in].front().dst_core) != out) continue;
+          r.cand[out] = in;
+          break;
+        }
+      }
+      r.popped = 0;  // set by this cycle's moves below
+      if (rtl) {     // the RTL's grants replace the model's (after the scoreboard compared them)
         std::vector<RtlGrant> model;
         for (size_t k = first_move; k < moves.size(); ++k) {
           const Flit& f = r.in[moves[k].in].front();
@@ -339,6 +360,7 @@ class Mesh : public sc_core::sc_module {
       Router& r = routers_[size_t(mv.r)];
       Flit f = std::move(r.in[mv.in].front());
       r.in[mv.in].pop_front();
+      r.popped |= 1u << mv.in;
       --r.load;
       ++r.forwarded;
       if (mv.in != kLocal && !port_dead(mv.r, mv.in)) {  // a slot freed: credit back upstream (next cycle)
