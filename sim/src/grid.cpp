@@ -213,10 +213,12 @@ class Mesh : public sc_core::sc_module {
     int64_t forwarded = 0;
     MsgPtr open[5];               // worm entered through this input, tail not yet
     unsigned credit_pending = 0;  // RTL lockstep: credits returned since the last clock edge (bit per port)
-    // Two-cycle head allocation (docs/simulator.md): cand[out] is the head chosen for `out` in the last
-    // cycle (-1: none); popped has a bit per input popped in the last cycle.
+    // Two-cycle head allocation (docs/simulator.md): cand[out] is the head chosen for `out` in cycle
+    // cand_cycle (-1: none), popped has a bit per input popped in that cycle. Both count only in the cycle
+    // after it: a router skipped in a cycle (it held no flit) chose nothing and popped nothing then.
     int cand[6] = {-1, -1, -1, -1, -1, -1};
     unsigned popped = 0;
+    int64_t cand_cycle = -2;
   };
   // Is the neighbour through `port` gone (dead router or dead link)?
   bool port_dead(int id, int port) const {
@@ -270,11 +272,7 @@ class Mesh : public sc_core::sc_module {
     for (int id = 0; id < n; ++id) {
       Router& r = routers_[size_t(id)];
       const bool rtl = rtl_ && rtl_->router_on_rtl(id);  // the Verilated router is clocked every mesh cycle
-      if ((r.load == 0 && !rtl) || dead_[size_t(id)]) {
-        for (int& c : r.cand) c = -1;  // what a clocked, empty router computes
-        r.popped = 0;
-        continue;
-      }
+      if ((r.load == 0 && !rtl) || dead_[size_t(id)]) continue;
       pushes_.clear();
       for (int p = 0; p < 5; ++p) {
         while (!r.arriving[p].empty() && r.arriving[p].front().first <= now) {
@@ -318,14 +316,15 @@ class Mesh : public sc_core::sc_module {
       // head was not popped then (so it is still the front of its buffer); a locked output takes its worm's
       // next flit. Then this cycle's choice for every output: the first input in round-robin order whose
       // front is a head routed there (a head thus competes from its second cycle at the front).
-      int used_in = 0;                     // an input buffer sends at most one flit per cycle
-      for (int out = 0; out < 6; ++out) {  // 0..4 ports, 5 = sink for flits without a route
+      const bool chosen = r.cand_cycle == now - 1;  // the last cycle's choice exists
+      int used_in = 0;                              // an input buffer sends at most one flit per cycle
+      for (int out = 0; out < 6; ++out) {           // 0..4 ports, 5 = sink for flits without a route
         int pick = -1;
         if (r.lock[out] >= 0) {
           pick = r.lock[out];
           if (r.in[pick].empty()) pick = -1;
         } else {
-          pick = r.cand[out];
+          pick = chosen ? r.cand[out] : -1;
           if (pick >= 0 && (((r.popped >> pick) & 1) || r.in[pick].empty() || !r.in[pick].front().head))
             pick = -1;  // (empty or not a head only after a fault purged or truncated the buffer)
         }
@@ -334,16 +333,25 @@ class Mesh : public sc_core::sc_module {
         used_in |= 1 << pick;
         moves.push_back({id, pick, out});
       }
+      int head_route[5];  // output of the head at each input's front, -1: empty or a body there
+      bool heads = false;
+      for (int in = 0; in < 5; ++in) {
+        head_route[in] = -1;
+        if (r.in[in].empty() || !r.in[in].front().head) continue;
+        head_route[in] = route(here, r.in[in].front().dst_core);
+        heads = true;
+      }
       for (int out = 0; out < 6; ++out) {
         r.cand[out] = -1;
-        for (int k = 0; k < 5; ++k) {
+        for (int k = 0; heads && k < 5; ++k) {
           const int in = (r.rr[out] + k) % 5;
-          if (r.in[in].empty() || !r.in[in].front().head) continue;
-          if (route(here, r.in[in].front().dst_core) != out) continue;
-          r.cand[out] = in;
-          break;
+          if (head_route[in] == out) {
+            r.cand[out] = in;
+            break;
+          }
         }
       }
+      r.cand_cycle = now;
       r.popped = 0;  // set by this cycle's moves below
       if (rtl) {     // the RTL's grants replace the model's (after the scoreboard compared them)
         std::vector<RtlGrant> model;
