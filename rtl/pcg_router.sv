@@ -147,18 +147,22 @@ module pcg_router #(
 
   // XY routing (mapper/src/routing.cpp, xy_port) as a one-hot output port: X first, then Y;
   // north is y-1, south is y+1.
+  // Every bit is one comparison or the AND of two (the equalities are separate comparisons), so an
+  // arriving head's route reaches the route registers through one LUT after the comparisons (Fmax).
   function automatic logic [4:0] route_xy(input logic [7:0] x, input logic [7:0] y,
                                           input logic [7:0] dx, input logic [7:0] dy);
-    logic lt_x, gt_x, lt_y, gt_y;
+    logic eq_x, lt_x, gt_x, eq_y, lt_y, gt_y;
+    eq_x = x == dx;
     lt_x = x < dx;
     gt_x = x > dx;
+    eq_y = y == dy;
     lt_y = y < dy;
     gt_y = y > dy;
-    route_xy[0] = !lt_x && !gt_x && !lt_y && !gt_y;  // local
-    route_xy[1] = lt_x;                              // east
-    route_xy[2] = gt_x;                              // west
-    route_xy[3] = !lt_x && !gt_x && gt_y;            // north
-    route_xy[4] = !lt_x && !gt_x && lt_y;            // south
+    route_xy[0] = eq_x && eq_y;  // local
+    route_xy[1] = lt_x;          // east
+    route_xy[2] = gt_x;          // west
+    route_xy[3] = eq_x && gt_y;  // north
+    route_xy[4] = eq_x && lt_y;  // south
   endfunction
 
   // The XY route of a head entering through input p, knowing where XY lets it come from: from the east
