@@ -194,9 +194,18 @@ module pcg_core #(
   logic [31:0] esum_wd;
   logic [15:0] bias_q, vhat_q, eps_q, da_q, db_q;
   logic        fp_wd, fp_q;  // f'(pre) pass bit, written with pre (the only use of pre: Fmax)
+  // The pass bit is written one cycle after v̂ (s5): act_pass's comparisons and the way to the RAM do not
+  // share a cycle (Fmax). A FWD's last s4 write is one cycle before busy falls, so the s5 write is still
+  // inside busy, and no read of it can come before the next command.
+  logic        fp5_we, fp5_wd;
+  logic [SA-1:0] fp5_wa;
   logic [31:0] esum_q;
   pcg_sdp_ram #(16, SLOTS) u_bias (clk, bias_we, bias_wa, bias_wd, bias_ra, bias_q);
-  pcg_sdp_ram #(1, SLOTS) u_fp (clk, pre_we, pre_wa, fp_wd, pre_ra, fp_q);
+  always_ff @(posedge clk) begin
+    fp5_wa <= pre_wa;
+    fp5_wd <= fp_wd;
+  end
+  pcg_sdp_ram #(1, SLOTS) u_fp (clk, fp5_we, fp5_wa, fp5_wd, pre_ra, fp_q);
   pcg_sdp_ram #(16, SLOTS) u_vhat (clk, pre_we, pre_wa, vhat_wd, vhat_ra, vhat_q);  // written with pre
   pcg_sdp_ram #(16, SLOTS) u_eps (clk, eps_we, eps_wa, eps_wd, eps_ra, eps_q);
   pcg_sdp_ram #(16, SLOTS) u_da (clk, da_we, d_wa, d_wd, d_ra, da_q);
@@ -701,6 +710,7 @@ module pcg_core #(
       s2_v <= 1'b0;
       s3_v <= 1'b0;
       s4_v <= 1'b0;
+      fp5_we <= 1'b0;
       s4_ov <= 1'b0;
       op <= OP_FWD;
       ctx <= 2'd0;
@@ -743,6 +753,7 @@ module pcg_core #(
         acc <= (s2_first ? 33'sd0 : 33'(sat32(acc))) + 33'(s2_prod);
       end
       s4_v <= s3_v && s3_last && is_fwd;
+      fp5_we <= pre_we;
       s4_ov <= s3_v && s3_last && is_err;
       s4_dst <= s3_dst;
       s4_pre <= round13(acc);

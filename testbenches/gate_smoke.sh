@@ -5,6 +5,10 @@
 # on it in Icarus with Yosys's simulation models of those cells (ice40/cells_sim.v). It checks what the
 # RTL simulations cannot: that the synthesized netlist — RAM inference with no_rw_check, SPRAM and DSP
 # mapping, ABC's logic — behaves as the RTL does on the smoke test's host, router and NI operations.
+# Power-up state as on the chip: the cell models start flip-flops at 0, and `setundef -zero -params` gives
+# the block RAMs the all-zero contents that nextpnr writes into the bitstream for a RAM without initial data
+# (the .asc ram_data of every RAM of the tile is zeros; Yosys leaves
+# their INIT parameters undefined, x, which the models would return for every word not yet written).
 # Usage: gate_smoke.sh RTL_DIR SMOKE_TB OUT_DIR   (prints the testbench's PASS / FAIL lines)
 set -eu
 rtl=$1
@@ -13,7 +17,7 @@ out=$3
 mkdir -p "$out"
 datdir=$(dirname "$(command -v yosys)")/../share/yosys
 yosys -q -l "$out/gate_yosys.log" -p "read_verilog -sv $rtl/pcg_sdp_ram.sv $rtl/pcg_core.sv $rtl/pcg_router.sv $rtl/pcg_top.sv;
-  chparam -set MY_X 2 -set MY_Y 3 pcg_top; synth_ice40 -top pcg_top -dsp -spram;
+  chparam -set MY_X 2 -set MY_Y 3 pcg_top; synth_ice40 -top pcg_top -dsp -spram; setundef -zero -params;
   write_verilog -noattr $out/pcg_top_gates.v" > /dev/null
 # NO_ICE40_DEFAULT_ASSIGNMENTS: Icarus does not accept the models' default values on input ports.
 iverilog -g2012 -DGATE_LEVEL -DNO_ICE40_DEFAULT_ASSIGNMENTS -o "$out/gate_smoke.vvp" "$tb" "$out/pcg_top_gates.v" \
