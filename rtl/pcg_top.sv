@@ -167,27 +167,30 @@ module pcg_top #(
     assign r_overflow = 1'b0;
   end
 
+  // ---- the router's outputs: registered, as the links of a grid register them ---------------------
+  // Every output (valid, from, tail, head, data) is registered first, as the neighbours' link registers
+  // (and the local network interface) would. The capture below and the NI FIFO read these registers, so
+  // no path runs from the router's grant through its output multiplexers into the wrapper (Fmax).
+  logic [4:0] out_v_q;
+  logic [39:0] out_q[5];  // {0, from[2:0], tail, head, data[31:0]}
+  always_ff @(posedge clk_i) begin
+    out_v_q <= rst_q ? 5'b0 : r_out_valid;
+    for (int p = 0; p < 5; p++)
+      out_q[p] <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+  end
+
   // ---- the watched output's last flit and a flag per output, for readback ---------------------------
   logic [4:0] watch_q;  // one-hot
   logic [39:0] cap_q;  // {0, from[2:0], tail, head, data[31:0]}
   logic [4:0] cap_v_q;
-  // The watched output is registered every cycle first (cap_in_q), and captured from there: the
-  // router's grant logic does not drive the capture's clock enable in the same cycle (Fmax).
-  logic [39:0] cap_in_q;
-  logic cap_in_v_q;
-  // The watched output as an AND-OR over the one-hot watch_q (no priority chain: it follows the router's
-  // output multiplexers, Fmax).
+  // The watched output as an AND-OR over the one-hot watch_q (no priority chain, Fmax).
   logic [39:0] cap_sel;
   always_comb begin
     cap_sel = '0;
-    for (int p = 0; p < 5; p++)
-      cap_sel = cap_sel | ({40{watch_q[p]}} & {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p],
-                                                 r_out_data[FLIT_BITS*p+:FLIT_BITS]});
+    for (int p = 0; p < 5; p++) cap_sel = cap_sel | ({40{watch_q[p]}} & out_q[p]);
   end
   always_ff @(posedge clk_i) begin
-    cap_in_v_q <= |(r_out_valid & watch_q);
-    cap_in_q <= cap_sel;
-    if (cap_in_v_q) cap_q <= cap_in_q;
+    if (|(out_v_q & watch_q)) cap_q <= cap_sel;
     if (rst_q) begin
       watch_q <= 5'b00001;
       cap_v_q <= '0;
@@ -195,7 +198,7 @@ module pcg_top #(
       for (int p = 0; p < 5; p++) watch_q[p] <= wdata_q[2:0] == 3'(p);
       cap_v_q <= '0;
     end else begin
-      cap_v_q <= cap_v_q | r_out_valid;
+      cap_v_q <= cap_v_q | out_v_q;
     end
   end
 
@@ -225,14 +228,12 @@ module pcg_top #(
   logic ni_go, ni_push, ni_is_hdr, ni_memwr, ni_memrd, ni_shift, ni_cmd;
   logic core_cmd_q;  // a command on its way to the core (the core's inputs are registered, below)
   assign ni_go = ni_count_q != '0 && !we_q && !core_busy && !core_cmd_q && !ni_gap_q;
-  // The router's local output is registered before the FIFO (the grant logic does not reach the FIFO's
-  // write enable in the same cycle: Fmax).
+  // The router's local output comes from its output register (above): the grant logic does not reach
+  // the FIFO's write enable in the same cycle (Fmax).
   logic ni_in_v_q;
   logic [FLIT_BITS+1:0] ni_in_q;  // {tail, head, data}
-  always_ff @(posedge clk_i) begin
-    ni_in_v_q <= !rst_q && r_out_valid[0];
-    ni_in_q <= {r_out_tail[0], r_out_head[0], r_out_data[FLIT_BITS-1:0]};
-  end
+  assign ni_in_v_q = out_v_q[0];
+  assign ni_in_q = out_q[0][FLIT_BITS+1:0];
   assign ni_push = ni_in_v_q && (ni_count_q != (NiA + 1)'(NI_DEPTH) || ni_go);
   assign ni_is_hdr = ni_state_q == NiHeader;
   assign ni_memwr = ni_go && ni_state_q == NiBody && ni_kind_q == 2'd0;
