@@ -195,8 +195,10 @@ module pcg_core #(
   logic [15:0] bias_q, vhat_q, eps_q, da_q, db_q;
   logic        fp_wd, fp_q;  // f'(pre) pass bit, written with pre (the only use of pre: Fmax)
   // The pass bit is written one cycle after v̂ (s5): act_pass's comparisons and the way to the RAM do not
-  // share a cycle (Fmax). A FWD's last s4 write is one cycle before busy falls, so the s5 write is still
-  // inside busy, and no read of it can come before the next command.
+  // share a cycle (Fmax). A FWD's last s4 write is at the edge where busy falls, so its s5 write is at the
+  // earliest at the edge that accepts the next command; that command's first read of the bit (a δ pass,
+  // or UPDATE's row prefetch in S_PREP) is an edge later. Only a memory-port debug read (sel 6) in the
+  // first idle cycle after a FWD could see the old bit.
   logic        fp5_we, fp5_wd;
   logic [SA-1:0] fp5_wa;
   logic [31:0] esum_q;
