@@ -198,7 +198,7 @@ module pcg_core #(
   // share a cycle (Fmax). A FWD's last s4 write is at the edge where busy falls, so its s5 write is at the
   // earliest at the edge that accepts the next command; that command's first read of the bit (a δ pass,
   // or UPDATE's row prefetch in S_PREP) is an edge later. Only a memory-port debug read (sel 6) in the
-  // first idle cycle after a FWD could see the old bit.
+  // first idle cycle after a FWD could see an undefined bit (read and write at one edge).
   logic        fp5_we, fp5_wd;
   logic [SA-1:0] fp5_wa;
   logic [31:0] esum_q;
