@@ -172,11 +172,11 @@ module pcg_top #(
   // (and the local network interface) would. The capture below and the NI FIFO read these registers, so
   // no path runs from the router's grant through its output multiplexers into the wrapper (Fmax).
   logic [4:0] out_v_q;
-  logic [5*40-1:0] out_q;  // output p at [40*p +: 40]: {0, from[2:0], tail, head, data[31:0]}
+  logic [39:0] out_q[5];  // {0, from[2:0], tail, head, data[31:0]}; Yosys makes the array registers
   always_ff @(posedge clk_i) begin
     out_v_q <= rst_q ? 5'b0 : r_out_valid;
     for (int p = 0; p < 5; p++)
-      out_q[40*p+:40] <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
+      out_q[p] <= {3'b0, r_out_from[3*p+:3], r_out_tail[p], r_out_head[p], r_out_data[FLIT_BITS*p+:FLIT_BITS]};
   end
 
   // ---- the watched output's last flit and a flag per output, for readback ---------------------------
@@ -187,7 +187,7 @@ module pcg_top #(
   logic [39:0] cap_sel;
   always_comb begin
     cap_sel = '0;
-    for (int p = 0; p < 5; p++) cap_sel = cap_sel | ({40{watch_q[p]}} & out_q[40*p+:40]);
+    for (int p = 0; p < 5; p++) cap_sel = cap_sel | ({40{watch_q[p]}} & out_q[p]);
   end
   always_ff @(posedge clk_i) begin
     if (|(out_v_q & watch_q)) cap_q <= cap_sel;
@@ -233,7 +233,7 @@ module pcg_top #(
   logic ni_in_v_q;
   logic [FLIT_BITS+1:0] ni_in_q;  // {tail, head, data}
   assign ni_in_v_q = out_v_q[0];
-  assign ni_in_q = out_q[FLIT_BITS+1:0];
+  assign ni_in_q = out_q[0][FLIT_BITS+1:0];
   assign ni_push = ni_in_v_q && (ni_count_q != (NiA + 1)'(NI_DEPTH) || ni_go);
   assign ni_is_hdr = ni_state_q == NiHeader;
   assign ni_memwr = ni_go && ni_state_q == NiBody && ni_kind_q == 2'd0;
