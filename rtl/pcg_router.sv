@@ -98,10 +98,10 @@
 // output every cycle, zero mismatches; and the lockstep tests ([rtl]) inside the SystemC grid.
 //
 // Synthesis (docs/synthesis.md): Yosys 0.23 synth_ice40 + nextpnr-ice40 0.4, UP5K sg48, FLIT_BITS 32 /
-// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,731 LCs
-// (incl. the host port), 732 flip-flops, 10 SB_RAM40_4K; 45.2 / 44.0 / 45.3 MHz, median 45.2 MHz over 3
-// seeds (43.4 before the two-cycle head allocation), short of a 48 MHz goal. The critical path: an
-// arriving head's route comparisons (an 8-bit carry chain) -> the route's one-hot -> the input's route
+// DEPTH 4, the router alone behind pcg_top's host port (pcgrid synth --param WITH_CORE=0): 1,859 LCs
+// (incl. the host port and its output registers), 844 flip-flops, 10 SB_RAM40_4K; 47.3 / 46.7 / 47.7 MHz,
+// median 47.3 MHz over 3 seeds (43.4 before the two-cycle head allocation), short of a 48 MHz goal. Its
+// longest path: an arriving head's route comparisons -> the route's one-hot -> the input's route
 // register; lookahead routing (the route computed one router upstream) would remove it.
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
