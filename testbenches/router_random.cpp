@@ -81,7 +81,7 @@ struct Ref {
     return 0;
   }
   // This cycle's grants: from[out] = granted input or -1.
-  void arb(int x, int y, int from[5]) const {
+  void arb(int from[5]) const {
     int used = 0;
     for (int out = 0; out < 5; ++out) {
       from[out] = -1;
@@ -102,7 +102,7 @@ struct Ref {
   // credit updates, then the pushes.
   void clock(int x, int y, const bool valid[5], const Flit f[5], const bool cin[5]) {
     int from[5];
-    arb(x, y, from);
+    arb(from);
     for (int out = 0; out < 5; ++out) {
       cand[out] = -1;
       for (int k = 0; k < 5; ++k) {
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
     // --- this cycle's outputs (registered state only) against the reference, before driving the inputs
     top.eval();
     int from[5];
-    ref.arb(x, y, from);
+    ref.arb(from);
     for (int o = 0; o < 5; ++o) {
       const std::string port = "[" + std::to_string(o) + "]";
       const bool v = top.out_valid >> o & 1;
