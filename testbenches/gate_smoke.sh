@@ -6,9 +6,9 @@
 # RTL simulations cannot: that the synthesized netlist — RAM inference with no_rw_check, SPRAM and DSP
 # mapping, ABC's logic — behaves as the RTL does on the smoke test's host, router and NI operations.
 # Power-up state as on the chip: the cell models start flip-flops at 0, and `setundef -zero -params` gives
-# the block RAMs the all-zero contents that nextpnr writes into the bitstream for a RAM without initial data
-# (the .asc ram_data of every RAM of the tile is zeros; Yosys leaves
-# their INIT parameters undefined, x, which the models would return for every word not yet written).
+# the block RAMs all-zero contents, as nextpnr writes them into the bitstream for a RAM without initial
+# data (the .asc ram_data of every RAM of the tile is zeros). Yosys leaves their INIT parameters undefined
+# (x), which the models would return for every word not yet written.
 # Usage: gate_smoke.sh RTL_DIR SMOKE_TB OUT_DIR   (prints the testbench's PASS / FAIL lines)
 set -eu
 rtl=$1
