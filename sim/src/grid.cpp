@@ -326,7 +326,7 @@ class Mesh : public sc_core::sc_module {
         } else {
           pick = chosen ? r.cand[out] : -1;
           if (pick >= 0 && (((r.popped >> pick) & 1) || r.in[pick].empty() || !r.in[pick].front().head))
-            pick = -1;  // (empty or not a head only after a fault purged or truncated the buffer)
+            pick = -1;  // a guard: faults that empty buffers (purge_all, kill_router) reset the choice too
         }
         if (pick < 0 || ((used_in >> pick) & 1)) continue;
         if (out != kLocal && out != kNoRoutePort && !port_dead(id, out) && r.credits[out] == 0) continue;
