@@ -292,6 +292,100 @@ double fmax_of(const fs::path& report, const fs::path& log) {
   return fmax;
 }
 
+// The worst register-to-register path of a nextpnr run, summarised from its --report file (the path of the
+// slowest clock that starts and ends at that clock's edge): where the time goes and through which signals,
+// so that timing work starts from the report instead of the log.
+struct CritPath {
+  bool found = false;
+  double total_ns = 0, logic_ns = 0, routing_ns = 0;  // logic: clock-to-out, cells and setup
+  int luts = 0, carries = 0;                          // LUT outputs and carry-chain steps on the path
+  std::vector<std::string> signals;                   // the nets along it (Yosys names, techmap suffixes cut), in order
+  std::string end;                                    // the sink cell (name cut the same way) and its input port
+  std::string longest_net;                            // the slowest net and its delay and ends (tile x, y)
+  double longest_ns = 0;
+  int lx0 = 0, ly0 = 0, lx1 = 0, ly1 = 0;
+};
+
+// A net or cell name as the RTL's signal it comes from. Names Yosys made up while mapping carry the
+// signal they were derived from and a suffix ("jm1_SB_LUT4_I2_O": the output of a LUT one of whose inputs
+// is jm1): such names are cut at the suffix and marked with a star ("jm1*": logic next to jm1, not jm1).
+// nextpnr's own internal nets ("$nextpnr_...") come back empty.
+std::string signal_name(const std::string& n) {
+  if (n.rfind("$nextpnr", 0) == 0) return "";
+  std::string s = n;
+  bool derived = false;
+  for (const char* cut : {"_SB_", "$CARRY"})
+    if (const size_t k = s.find(cut); k != std::string::npos && k > 0) s.resize(k), derived = true;
+  return derived ? s + "*" : s;
+}
+
+// Empty result when the report is missing, unreadable or has no such path (the figures still come from
+// fmax_of; the summary is an aid, not a measurement of its own).
+CritPath critical_path_of(const fs::path& report) {
+  CritPath c;
+  std::error_code ec;
+  if (!fs::exists(report, ec)) return c;
+  try {
+    const json j = json::parse(read_file(report));
+    std::string clk;
+    double worst = -1;
+    for (const auto& [name, v] : j.at("fmax").items()) {
+      const double a = v.at("achieved").get<double>();
+      if (worst < 0 || a < worst) worst = a, clk = name;
+    }
+    const std::string edge = "posedge " + clk;
+    for (const auto& p : j.at("critical_paths")) {
+      if (p.at("from").get<std::string>() != edge || p.at("to").get<std::string>() != edge) continue;
+      for (const auto& seg : p.at("path")) {
+        const std::string type = seg.at("type").get<std::string>();
+        const double d = seg.at("delay").get<double>();
+        c.total_ns += d;
+        if (type == "routing") {
+          c.routing_ns += d;
+          const std::string net = seg.value("net", std::string());
+          const std::string sig = signal_name(net);
+          if (!sig.empty() && (c.signals.empty() || c.signals.back() != sig)) c.signals.push_back(sig);
+          if (d > c.longest_ns) {
+            const auto& a = seg.at("from").at("loc");
+            const auto& b = seg.at("to").at("loc");
+            c.longest_ns = d;
+            c.longest_net = net;
+            c.lx0 = a.at(0).get<int>(), c.ly0 = a.at(1).get<int>(), c.lx1 = b.at(0).get<int>(),
+            c.ly1 = b.at(1).get<int>();
+          }
+        } else {
+          c.logic_ns += d;
+          const std::string port = seg.at("to").value("port", std::string());
+          if (type == "logic" && port == "O") ++c.luts;
+          if (type == "logic" && port == "COUT") ++c.carries;
+        }
+        if (type == "setup")
+          c.end =
+              signal_name(seg.at("to").value("cell", std::string())) + "." + seg.at("to").value("port", std::string());
+      }
+      c.found = true;
+      break;
+    }
+  } catch (const json::exception&) {
+    return CritPath{};
+  }
+  return c;
+}
+
+json critical_path_json(const CritPath& c) {
+  if (!c.found) return nullptr;
+  return json{
+      {"period_ns", c.total_ns},
+      {"logic_ns", c.logic_ns},
+      {"routing_ns", c.routing_ns},
+      {"luts", c.luts},
+      {"carry_steps", c.carries},
+      {"signals", c.signals},
+      {"end", c.end},
+      {"longest_net",
+       {{"name", c.longest_net}, {"ns", c.longest_ns}, {"from_xy", {c.lx0, c.ly0}}, {"to_xy", {c.lx1, c.ly1}}}}};
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -425,6 +519,7 @@ int run_synth(const SynthOpts& o) {
   fmt::print(stderr, "pcgrid synth: [2/3] nextpnr-ice40 {} --package {}: seeds 1..{}, {} at a time (logs {})\n",
              t.nextpnr_flag, t.package, o.seeds, jobs, shown("nextpnr_seed*.log"));
   std::vector<double> fmax(size_t(o.seeds), -1);
+  std::vector<CritPath> crit(size_t(o.seeds));
   std::map<pid_t, int> running;
   std::string over;  // the resources above capacity when the design does not fit (then no Fmax)
   fs::path over_log;
@@ -450,6 +545,7 @@ int run_synth(const SynthOpts& o) {
       return;
     }
     fmax[size_t(k - 1)] = fmax_of(out / fmt::format("report_seed{}.json", k), log);
+    crit[size_t(k - 1)] = critical_path_of(out / fmt::format("report_seed{}.json", k));
     if (fmax[size_t(k - 1)] < 0)
       throw SynthError(fmt::format("{}: no Fmax in the report or the log", shown(log.filename().string())));
     fmt::print(stderr, "pcgrid synth:       seed {}: {:.2f} MHz ({:.1f} s)\n", k, fmax[size_t(k - 1)],
@@ -537,6 +633,9 @@ int run_synth(const SynthOpts& o) {
   j["fmax_mhz"] = placed ? json(fmax) : json::array();
   j["fmax_median_mhz"] = placed ? json(fmed) : json(nullptr);
   j["timing_met"] = timing_met;
+  j["critical_paths"] = json::array();
+  if (placed)
+    for (const CritPath& c : crit) j["critical_paths"].push_back(critical_path_json(c));
   j["resources"] = {{"lc", use_json(lc)},     {"ff", ffs},         {"dsp", use_json(dsp)}, {"spram", use_json(spram)},
                     {"bram", use_json(bram)}, {"io", use_json(io)}};
   j["fits"] = fits;
@@ -586,6 +685,22 @@ int run_synth(const SynthOpts& o) {
   for (size_t k = 0; k < fmax.size(); ++k) per_seed += fmt::format("{}seed {} {:.2f}", k ? ", " : "", k + 1, fmax[k]);
   fmt::print("\nFmax (nextpnr, register to register, MHz): {}\n", per_seed);
   fmt::print("median {:.2f} MHz: {} at {} MHz\n", fmed, timing_met ? "PASS" : "FAIL", o.freq);
+  fmt::print("worst register-to-register path per seed (nextpnr --report; docs/synthesis.md):\n");
+  for (size_t k = 0; k < crit.size(); ++k) {
+    const CritPath& c = crit[k];
+    if (!c.found) {
+      fmt::print("  seed {}: not in {}\n", k + 1, shown(fmt::format("report_seed{}.json", k + 1)));
+      continue;
+    }
+    std::string via;
+    for (size_t i = 0; i < c.signals.size(); ++i) via += (i ? " > " : "") + c.signals[i];
+    fmt::print(
+        "  seed {}: {:.1f} ns = {:.1f} logic + {:.1f} routing, {} LUT{}{}; {} > {}; slowest net {} {:.1f} ns "
+        "({},{})->({},{})\n",
+        k + 1, c.total_ns, c.logic_ns, c.routing_ns, c.luts, c.luts == 1 ? "" : "s",
+        c.carries ? fmt::format(" + {} carry step{}", c.carries, c.carries == 1 ? "" : "s") : "", via, c.end,
+        c.longest_net, c.longest_ns, c.lx0, c.ly0, c.lx1, c.ly1);
+  }
   fmt::print("fits the {}: {}\n", t.device, fits ? "yes" : "NO");
   fmt::print("bitstream: {} (seed {}, {:.2f} MHz); figures in {}\n", shown("pcg_top.bin"), best, fmax[size_t(best - 1)],
              shown("synth.json"));

@@ -462,6 +462,26 @@ stderr_has "icepack (Debian package fpga-icestorm)"
 stderr_has "./scripts/setup.sh"
 [ ! -e "$TMP/syn" ] || fail "synth without tools created $TMP/syn"
 
+# --- synth end to end on the smallest top (the host port alone: ~2 s), figures and worst path --------
+run "synth of the host port alone, one seed, JSON" synth --rtl "$SRC/rtl" --out "$TMP/syn-host" --seeds 1 \
+  --param WITH_CORE=0 --param WITH_ROUTER=0 --json
+expect_ok
+python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["fits"] is True, j["fits"]
+assert len(j["fmax_mhz"]) == 1 and j["fmax_mhz"][0] > 0, j["fmax_mhz"]
+assert j["resources"]["lc"]["used"] > 0 and j["resources"]["bram"]["used"] == 0, j["resources"]
+(c,) = j["critical_paths"]
+f = j["fmax_mhz"][0]
+assert abs(c["period_ns"] - 1000.0 / f) < 0.01 * c["period_ns"], (c["period_ns"], f)
+assert abs(c["logic_ns"] + c["routing_ns"] - c["period_ns"]) < 1e-6, c
+assert c["luts"] >= 1 and c["signals"] and c["end"], c
+assert 0 < c["longest_net"]["ns"] <= c["routing_ns"], c
+' <"$OUT" || fail "the JSON of synth lacks the figures or the worst path"
+[ -s "$TMP/syn-host/pcg_top.bin" ] || fail "synth wrote no bitstream"
+[ -s "$TMP/syn-host/report_seed1.json" ] || fail "synth kept no nextpnr report"
+
 run "synth --help lists the targets" synth --help
 expect_ok
 stdout_has "up5k"
