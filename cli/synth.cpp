@@ -265,22 +265,36 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Fmax of a nextpnr run: the slowest clock of its --report file, or else the last "Max frequency for
-// clock" line of its log. Negative when neither has one.
-double fmax_of(const fs::path& report, const fs::path& log) {
+// A nextpnr --report file, parsed; null when it is missing or not JSON (the log is the fallback).
+json read_report(const fs::path& report) {
   std::error_code ec;
-  if (fs::exists(report, ec)) {
-    try {
-      const json j = json::parse(read_file(report));
-      double f = -1;
-      for (const auto& [clk, v] : j.at("fmax").items()) {
-        const double a = v.at("achieved").get<double>();
-        f = f < 0 ? a : std::min(f, a);
-      }
-      if (f >= 0) return f;
-    } catch (const json::exception&) {
-    }
+  if (!fs::exists(report, ec)) return nullptr;
+  try {
+    return json::parse(read_file(report));
+  } catch (const json::exception&) {
+    return nullptr;
   }
+}
+
+// The clock of a report with the lowest achieved frequency: its name and that frequency; {"", -1} when the
+// report has none.
+std::pair<std::string, double> slowest_clock(const json& report) {
+  std::pair<std::string, double> w{"", -1};
+  try {
+    for (const auto& [clk, v] : report.at("fmax").items()) {
+      const double a = v.at("achieved").get<double>();
+      if (w.second < 0 || a < w.second) w = {clk, a};
+    }
+  } catch (const json::exception&) {
+    return {"", -1};
+  }
+  return w;
+}
+
+// Fmax of a nextpnr run: the slowest clock of its report, or else the last "Max frequency for clock" line
+// of its log. Negative when neither has one.
+double fmax_of(const json& report, const fs::path& log) {
+  if (const double f = slowest_clock(report).second; f >= 0) return f;
   static const std::regex re("Max frequency for clock +'[^']*': *([0-9.]+) MHz");
   std::ifstream f(log);
   std::string line;
@@ -321,20 +335,13 @@ std::string signal_name(const std::string& n) {
 
 // Empty result when the report is missing, unreadable or has no such path (the figures still come from
 // fmax_of; the summary is an aid, not a measurement of its own).
-CritPath critical_path_of(const fs::path& report) {
+CritPath critical_path_of(const json& report) {
   CritPath c;
-  std::error_code ec;
-  if (!fs::exists(report, ec)) return c;
+  const std::string clk = slowest_clock(report).first;
+  if (clk.empty()) return c;
   try {
-    const json j = json::parse(read_file(report));
-    std::string clk;
-    double worst = -1;
-    for (const auto& [name, v] : j.at("fmax").items()) {
-      const double a = v.at("achieved").get<double>();
-      if (worst < 0 || a < worst) worst = a, clk = name;
-    }
     const std::string edge = "posedge " + clk;
-    for (const auto& p : j.at("critical_paths")) {
+    for (const auto& p : report.at("critical_paths")) {
       if (p.at("from").get<std::string>() != edge || p.at("to").get<std::string>() != edge) continue;
       for (const auto& seg : p.at("path")) {
         const std::string type = seg.at("type").get<std::string>();
@@ -544,8 +551,9 @@ int run_synth(const SynthOpts& o) {
       over_log = log;
       return;
     }
-    fmax[size_t(k - 1)] = fmax_of(out / fmt::format("report_seed{}.json", k), log);
-    crit[size_t(k - 1)] = critical_path_of(out / fmt::format("report_seed{}.json", k));
+    const json report = read_report(out / fmt::format("report_seed{}.json", k));
+    fmax[size_t(k - 1)] = fmax_of(report, log);
+    crit[size_t(k - 1)] = critical_path_of(report);
     if (fmax[size_t(k - 1)] < 0)
       throw SynthError(fmt::format("{}: no Fmax in the report or the log", shown(log.filename().string())));
     fmt::print(stderr, "pcgrid synth:       seed {}: {:.2f} MHz ({:.1f} s)\n", k, fmax[size_t(k - 1)],
