@@ -625,12 +625,21 @@ int run_synth(const SynthOpts& o) {
                            : no_core            ? "the router alone behind the host port, WITH_CORE=0"
                            : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"
                                                 : "one pcg_core + one pcg_router";
+  // The router's coordinates are constants in the netlist: at the default (0, 0), a corner of the mesh,
+  // no destination lies west or north of it (dx < 0, dy < 0) and Yosys folds those route comparisons away,
+  // so an interior position measures more logic (docs/synthesis.md).
+  auto param_or = [&](const char* k, long long d) { return params.count(k) ? params.at(k) : d; };
+  const long long my_x = param_or("MY_X", 0), my_y = param_or("MY_Y", 0);
+  const std::string router_at =
+      !no_router ? fmt::format(", router at ({}, {}){}", my_x, my_y, my_x == 0 && my_y == 0 ? ": a mesh corner" : "")
+                 : "";
   json j;
   j["target"] = t.name;
   j["device"] = t.device;
   j["package"] = t.package;
   j["top"] = "pcg_top";
   j["measures"] = what;
+  if (!no_router) j["router_xy"] = {my_x, my_y};
   j["rtl_dir"] = rtl.string();
   j["rtl_files"] = json::array();
   for (const auto& f : files) j["rtl_files"].push_back(f.filename().string());
@@ -668,7 +677,7 @@ int run_synth(const SynthOpts& o) {
   }
   auto pct = [](const Use& u) { return u.available ? fmt::format("{:>4}%", 100 * u.used / u.available) : "     "; };
   auto verdict = [](bool ok) { return ok ? "ok" : "OVER"; };
-  fmt::print("pcgrid synth: pcg_top ({}) on {} {}, target {} MHz\n", what, t.device, t.package, o.freq);
+  fmt::print("pcgrid synth: pcg_top ({}{}) on {} {}, target {} MHz\n", what, router_at, t.device, t.package, o.freq);
   if (!params.empty()) {
     std::string ps;
     for (const auto& [k, v] : params) ps += fmt::format(" {}={}", k, v);

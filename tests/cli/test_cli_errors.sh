@@ -478,6 +478,7 @@ assert abs(c["period_ns"] - 1000.0 / f) < 0.01 * c["period_ns"], (c["period_ns"]
 assert abs(c["logic_ns"] + c["routing_ns"] - c["period_ns"]) < 1e-6, c
 assert c["luts"] >= 1 and c["signals"] and c["end"], c
 assert 0 < c["longest_net"]["ns"] <= c["routing_ns"], c
+assert "router_xy" not in j, j.get("router_xy")  # no router in this top, so no position
 ' <"$OUT" || fail "the JSON of synth lacks the figures or the worst path"
 [ -s "$TMP/syn-host/pcg_top.bin" ] || fail "synth wrote no bitstream"
 [ -s "$TMP/syn-host/report_seed1.json" ] || fail "synth kept no nextpnr report"
