@@ -628,6 +628,7 @@ int run_synth(const SynthOpts& o) {
   // The router's coordinates are constants in the netlist: at the default (0, 0), a corner of the mesh,
   // no destination lies west or north of it (dx < 0, dy < 0) and Yosys folds those route comparisons away,
   // so an interior position measures more logic (docs/synthesis.md).
+  // (0 is pcg_top's default for MY_X and MY_Y: rtl/pcg_top.sv)
   auto param_or = [&](const char* k, long long d) { return params.count(k) ? params.at(k) : d; };
   const long long my_x = param_or("MY_X", 0), my_y = param_or("MY_Y", 0);
   const std::string router_at =
