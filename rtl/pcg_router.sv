@@ -102,7 +102,7 @@
 // (incl. the host port and its output registers), 844 flip-flops, 10 SB_RAM40_4K; 47.3 / 46.7 / 47.7 MHz,
 // median 47.3 MHz over 3 seeds (43.4 before the two-cycle head allocation), short of a 48 MHz goal. Its
 // longest path: an arriving head's route comparisons -> the route's one-hot -> the input's route
-// register; lookahead routing (the route computed one router upstream) would remove it.
+// register; lookahead routing, measured as a prototype, made the tile slower (synthesis.md, 8th session).
 // Accepted by Verilator 5.006 (-Wall clean), Icarus Verilog 11 (-g2012) and Yosys 0.23 (read_verilog -sv).
 module pcg_router #(
   parameter int FLIT_BITS = 32,   // arch router.flit_bits (>= 16)
