@@ -130,11 +130,11 @@ fs::path find_rtl_dir(const std::string& given) {
 
 // The RTL files Yosys reads: every *.sv and *.v directly in `dir`, packages (*_pkg.sv) first, then by name.
 std::vector<fs::path> rtl_files(const fs::path& dir) {
-  for (const char* f : {"pcg_top.sv", "pcg_core.sv", "pcg_sdp_ram.sv", "pcg_router.sv"})
+  for (const char* f : {"pcg_top.sv", "pcg_core.sv", "pcg_softmax.sv", "pcg_sdp_ram.sv", "pcg_router.sv"})
     if (!fs::is_regular_file(dir / f))
       throw SynthError(
-          fmt::format("{}: missing (the synthesis top pcg_top needs pcg_top.sv, pcg_core.sv, pcg_sdp_ram.sv "
-                      "and pcg_router.sv in the RTL directory)",
+          fmt::format("{}: missing (the synthesis top pcg_top needs pcg_top.sv, pcg_core.sv, pcg_softmax.sv, "
+                      "pcg_sdp_ram.sv and pcg_router.sv in the RTL directory)",
                       (dir / f).string()));
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {

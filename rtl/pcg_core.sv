@@ -29,6 +29,8 @@
 //           one xorshift32 draw per word in row-major order, bias last in each row; 2 more cycles
 //           (kUpdatePipeline: the rounding is split over three stages for Fmax)     ops = n·(m+1)
 //   SEED    the context's generator state = cmd_seed (no cycles)
+//   SMAX    softmax cross-entropy output error ε = [k = label]·2^13 − round(2^13·softmax(v̂)_k) in the table and
+//           divider arithmetic of docs/fixed-point.md (pcg_softmax.sv; only with SMAX = 1)  4 + 20·n cycles
 // Activations: identity (0), relu (1), hard_tanh (3). (leaky_relu, tanh and sigmoid stay in the SystemC
 // model; the lockstep harness refuses them on RTL cores.)
 // Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
@@ -45,7 +47,8 @@ module pcg_core #(
     parameter int SLOTS = 256,  // arch core.neuron_slots (one 256x16 EBR per slot array)
     parameter int XWORDS = 1024,  // received-prediction buffer (fan-in words of the core's slices)
     parameter int OWORDS = 1024,  // outgoing-error buffer
-    parameter int CTX = 4  // slices per core
+    parameter int CTX = 4,  // slices per core
+    parameter bit SMAX = 1'b1  // the softmax output-error unit (pcg_softmax: 2 block RAMs, 1 SB_MAC16)
 ) (
     input  logic        clk,
     input  logic        rst,
@@ -86,7 +89,7 @@ module pcg_core #(
   localparam int DW = SA > OA ? SA : OA;  // a pipeline destination: slot or out-buffer address
 
   localparam logic [2:0] OP_FWD = 3'd0, OP_OUTERR = 3'd1, OP_ERR = 3'd2, OP_RELAX = 3'd3;
-  localparam logic [2:0] OP_UPDATE = 3'd4, OP_SEED = 3'd5;
+  localparam logic [2:0] OP_UPDATE = 3'd4, OP_SEED = 3'd5, OP_SMAX = 3'd6;
   localparam logic [2:0] ACT_RELU = 3'd1, ACT_HTANH = 3'd3;
 
   // ---- helpers: the fixed-point primitives of sim/include/pcgrid/fixed.hpp ----------------------------
@@ -249,7 +252,8 @@ module pcg_core #(
     S_DDEC,
     S_PREP,
     S_ISSUE,
-    S_DRAIN
+    S_DRAIN,
+    S_SMAX  // pcg_softmax runs; busy falls with its `done`
   } state_t;
   state_t st;
   logic [2:0] dcnt;
@@ -331,6 +335,54 @@ module pcg_core #(
   wire [15:0] dq = x_dcur ? db_q : da_q;  // current δ bank
   wire d_pass = fp_q;
   wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
+
+  // ---- SMAX: the softmax output-error unit ---------------------------------------------------------------
+  logic sm_active, sm_done, sm_esum_we, sm_eps_we;
+  logic [SA-1:0] sm_vhat_ra, sm_esum_ra, sm_esum_wa, sm_eps_wa;
+  logic [31:0] sm_esum_wd;
+  logic signed [15:0] sm_eps_wd;
+  wire sm_start = st == S_IDLE && cmd_valid && cmd_op == OP_SMAX;
+  wire sm_n1 = cmd_n == 16'd1, sm_lab0 = cmd_label == 16'd0;
+  if (SMAX) begin : g_smax
+    pcg_softmax #(
+        .SA(SA),
+        .RW(RW)
+    ) u_smax (
+        .clk(clk),
+        .rst(rst),
+        .idle(!busy_q),
+        .start(sm_start),
+        .cmd_sbase(cmd_sbase[SA-1:0]),
+        .cmd_n1(sm_n1),
+        .cmd_lab0(sm_lab0),
+        .n2(n2),
+        .labm1(labm1),
+        .active(sm_active),
+        .vhat_ra(sm_vhat_ra),
+        .vhat_q(vhat_q),
+        .esum_ra(sm_esum_ra),
+        .esum_q(esum_q),
+        .esum_we(sm_esum_we),
+        .esum_wa(sm_esum_wa),
+        .esum_wd(sm_esum_wd),
+        .eps_we(sm_eps_we),
+        .eps_wa(sm_eps_wa),
+        .eps_wd(sm_eps_wd),
+        .done(sm_done)
+    );
+  end else begin : g_no_smax
+    wire unused_sm = &{1'b0, sm_start, sm_n1, sm_lab0};
+    assign sm_active = 1'b0;
+    assign sm_done = 1'b0;
+    assign sm_esum_we = 1'b0;
+    assign sm_eps_we = 1'b0;
+    assign sm_vhat_ra = '0;
+    assign sm_esum_ra = '0;
+    assign sm_esum_wa = '0;
+    assign sm_eps_wa = '0;
+    assign sm_esum_wd = '0;
+    assign sm_eps_wd = '0;
+  end
 
   // ---- the issue loop ------------------------------------------------------------------------------
   always_comb begin
@@ -426,6 +478,10 @@ module pcg_core #(
     if (is_upd) begin
       pre_ra = row_next;
       eps_ra = row_next;
+    end
+    if (sm_active) begin  // a register, only while busy
+      vhat_ra = sm_vhat_ra;
+      esum_ra = sm_esum_ra;
     end
     if (mem_idle) begin
       bias_ra = slot_mem;
@@ -560,6 +616,16 @@ module pcg_core #(
       esum_we = 1'b1;
       esum_wa = acc_addr;
       esum_wd = esum_q + {{16{acc_word[15]}}, acc_word};
+    end
+    if (sm_eps_we) begin  // SMAX (no other slot write runs then)
+      eps_we = 1'b1;
+      eps_wa = sm_eps_wa;
+      eps_wd = sm_eps_wd;
+    end
+    if (sm_esum_we) begin
+      esum_we = 1'b1;
+      esum_wa = sm_esum_wa;
+      esum_wd = sm_esum_wd;
     end
     // δ pass: the new δ goes to the bank that does not hold the last projection's δ
     da_we = s1_v && s1_dp && x_dlast;
@@ -820,13 +886,23 @@ module pcg_core #(
                 end
               end
               OP_SEED: c_seeded[cmd_ctx] <= 1'b1;
+              OP_SMAX:
+              if (SMAX) begin
+                st <= S_SMAX;
+                c_stale[cmd_ctx] <= 1'b1;
+              end
               default: ;
             endcase
             if (cmd_op == OP_SEED) st <= S_IDLE;
             // every op but SEED (and an undefined op, which is ignored) leaves S_IDLE
             busy_q <= cmd_op == OP_FWD || cmd_op == OP_OUTERR || cmd_op == OP_RELAX || cmd_op == OP_UPDATE
-                   || cmd_op == OP_ERR;
+                   || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
           end
+        end
+        S_SMAX:
+        if (sm_done) begin
+          st <= S_IDLE;
+          busy_q <= 1'b0;
         end
         S_DPASS: begin
           if (rn1) st <= S_DGAP;

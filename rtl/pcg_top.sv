@@ -58,6 +58,7 @@ module pcg_top #(
     parameter int OWORDS = 1024,
     parameter int CTX = 4,
     parameter int NI_DEPTH = 2,  // NI FIFO, flits (a power of two)
+    parameter bit SMAX = 1,  // the core's softmax output-error unit (pcg_softmax)
     parameter bit WITH_CORE = 1,  // 0: no pcg_core (measure the router alone)
     parameter bit WITH_ROUTER = 1  // 0: no pcg_router (measure the core alone)
 ) (
@@ -298,7 +299,8 @@ module pcg_top #(
         .SLOTS(SLOTS),
         .XWORDS(XWORDS),
         .OWORDS(OWORDS),
-        .CTX(CTX)
+        .CTX(CTX),
+        .SMAX(SMAX)
     ) u_core (
         .clk(clk_i),
         .rst(rst_q),

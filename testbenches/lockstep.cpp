@@ -31,7 +31,7 @@ namespace {
 constexpr int kSramWords = PCGRID_RTL_SRAM_WORDS, kSlots = PCGRID_RTL_SLOTS, kXWords = 1024, kOWords = 1024, kCtx = 4;
 constexpr int kDepth = PCGRID_RTL_DEPTH, kFlitBits = 32;
 
-enum Op : uint8_t { kFwd = 0, kOutErr = 1, kErr = 2, kRelax = 3, kUpdate = 4, kSeed = 5 };
+enum Op : uint8_t { kFwd = 0, kOutErr = 1, kErr = 2, kRelax = 3, kUpdate = 4, kSeed = 5, kSmax = 6 };
 enum Sel : uint8_t { kSelW = 0, kSelBias = 1, kSelX = 2, kSelEsum = 3, kSelVhat = 4, kSelOut = 5, kSelEps = 7 };
 
 using Clock = std::chrono::steady_clock;
@@ -205,6 +205,7 @@ const char* phase_name(Op op) {
   switch (op) {
     case kFwd: return "forward";
     case kOutErr: return "output error";
+    case kSmax: return "softmax output error";
     case kErr: return "error back-projection";
     case kRelax: return "relaxation";
     case kUpdate: return "weight update";
@@ -345,9 +346,6 @@ class Harness final : public Lockstep {
           throw SimError(
               fmt::format("{}: the RTL core implements identity, relu and hard_tanh, not '{}'", who, to_string(v.act)));
       }
-      if (sp.is_output && v.loss != Loss::Mse)
-        throw SimError(fmt::format("{}: the RTL core computes the MSE output error only (this output uses '{}')", who,
-                                   to_string(v.loss)));
       Slice& sl = slice_[size_t(s)];
       sl.on = true;
       sl.core = core;
@@ -355,6 +353,7 @@ class Harness final : public Lockstep {
       sl.n = int(sp.e_hi - sp.e_lo);
       sl.m = int(sp.fan_in);
       sl.act = act;
+      sl.smax = sp.is_output && v.loss == Loss::SoftmaxCe;  // SMAX (pcg_softmax.sv), else OUTERR (MSE)
       sl.wbase = al.w;
       sl.sbase = al.s;
       sl.xbase = al.x;
@@ -405,7 +404,7 @@ class Harness final : public Lockstep {
   int64_t output_error(int s, int label, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
     if (!sl) return mc;
-    CoreIf::Cmd c = cmd(*sl, kOutErr);
+    CoreIf::Cmd c = cmd(*sl, sl->smax ? kSmax : kOutErr);
     c.label = label;
     const int64_t cyc = phase(s, c, mc, now);
     compare_eps(s, "output error", now + cyc);
@@ -549,6 +548,7 @@ class Harness final : public Lockstep {
   struct Slice {
     bool on = false;
     int core = 0, ctx = 0, n = 0, m = 0, act = 0, wbase = 0, sbase = 0, xbase = 0;
+    bool smax = false;  // the output error is softmax-CE
     std::vector<int> obase;
   };
   struct Alloc {
@@ -648,6 +648,36 @@ std::shared_ptr<Lockstep> attach_lockstep(FxEngine& e, const LockstepConfig& c) 
   auto h = std::make_shared<Harness>(e, c);
   set_lockstep(e, h);
   return h;
+}
+
+RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label) {
+  const int n = int(vhat.size());
+  if (n < 1 || n > kSlots)
+    throw SimError(fmt::format("rtl_softmax_ce: {} outputs (the RTL core has 1 .. {} slots)", n, kSlots));
+  VerilatedContext ctx;
+  Core<Vpcg_core> core(&ctx);
+  // v̂ through a forward pass: one column, x = 8192 (4.0 in Q5.11), W[r][0] = v̂_r, bias 0, identity:
+  // pre = round(W·x / 2^13) = W.
+  for (int r = 0; r < n; ++r) {
+    core.write(kSelW, r * 2, vhat[size_t(r)]);
+    core.write(kSelBias, r, 0);
+  }
+  core.write(kSelX, 0, 8192);
+  CoreIf::Cmd c;
+  c.op = kFwd;
+  c.n = n;
+  c.m = 1;
+  core.run(c);
+  for (int r = 0; r < n; ++r)
+    if (core.read(kSelVhat, r) != vhat[size_t(r)])
+      throw SimError(fmt::format("rtl_softmax_ce: the forward pass did not set v̂[{}] (a core defect)", r));
+  c.op = kSmax;
+  c.label = label;
+  RtlSoftmax out;
+  out.cycles = core.run(c);
+  for (int r = 0; r < n; ++r) out.eps.push_back(core.read(kSelEps, r));
+  for (int r = 0; r < n; ++r) out.esum_left += core.read(kSelEsum, r) != 0;
+  return out;
 }
 
 }  // namespace pcgrid

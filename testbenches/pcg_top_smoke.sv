@@ -3,8 +3,9 @@
 // byte: a host memory write and read of a weight word; a single-flit packet from the west input leaving
 // the east output (captured flit, its `from`, head and tail bits, the per-output flags); an NI memory
 // write of two words arriving from the north input; an NI memory read injected at the local port; the
-// NI's status (no drop, empty FIFO) and the router's sticky overflow; and two forward passes of the core
-// (FWD on a 2 x 2 relu slice, and one whose sums saturate the accumulator; v̂ read back). Prints PASS or
+// NI's status (no drop, empty FIFO) and the router's sticky overflow; two forward passes of the core
+// (FWD on a 2 x 2 relu slice, and one whose sums saturate the accumulator; v̂ read back) and a softmax
+// output error (SMAX) of the second (ε read back). Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -39,7 +40,7 @@ module pcg_top_smoke;
   logic [7:0] b0, b1, b2;
   integer errors = 0;
   // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
-  localparam int CAct = 53, CWbase = 136, CM = 152, CN = 168;
+  localparam int CLabel = 32, CAct = 53, CWbase = 136, CM = 152, CN = 168, COp = 186;
   logic [191:0] cmd;
   logic signed [15:0] v0, v1;
   task automatic memwr(input [2:0] sel, input [15:0] a, input [15:0] d);
@@ -118,6 +119,19 @@ module pcg_top_smoke;
     if (busy) begin $display("FAIL core still busy (saturating FWD)"); errors++; end
     memrd(4, 0, v0); memrd(4, 1, v1);
     if (v0 !== 16'sd8 || v1 !== -16'sd16) begin $display("FAIL saturating FWD v %0d %0d", v0, v1); errors++; end
+    // The softmax-CE output error (SMAX, op 6) of that slice with label 1: v̂ = (8, −16) gives ε = (−4119,
+    // 4119) (fx::softmax_ce_error; e_1 interpolates the exp ROM's last entry, so a ROM the synthesis left
+    // empty or mis-initialised fails it). 4 + 20·2 = 44 cycles busy.
+    cmd = '0;
+    cmd[COp+:3] = 3'd6; cmd[CN+:16] = 16'd2; cmd[CLabel+:16] = 16'd1;
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    repeat (40) @(negedge clk);
+    if (!busy) begin $display("FAIL core not busy during SMAX"); errors++; end
+    repeat (10) @(negedge clk);
+    if (busy) begin $display("FAIL core still busy (SMAX)"); errors++; end
+    memrd(7, 0, v0); memrd(7, 1, v1);
+    if (v0 !== -16'sd4119 || v1 !== 16'sd4119) begin $display("FAIL SMAX eps %0d %0d", v0, v1); errors++; end
     if (overflow) begin $display("FAIL overflow"); errors++; end
     if (errors == 0) $display("PASS"); else $display("FAILED");
     $finish;

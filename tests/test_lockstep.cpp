@@ -6,13 +6,19 @@
 #include <catch2/catch.hpp>
 
 #include "pcgrid/engine.hpp"
+#include "pcgrid/fixed.hpp"
+#include "pcgrid/kernel.hpp"
 #include "pcgrid/lockstep.hpp"
 #include "sim_test_util.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <random>
+#include <regex>
+#include <set>
 
 using namespace pcgrid;
 
@@ -166,4 +172,89 @@ TEST_CASE("lockstep scoreboard: a mutated RTL core (rounding bit flipped) is cau
   CHECK(o.error.find("cycle") != std::string::npos);
   CHECK(o.error.find("RTL") != std::string::npos);
   CHECK(o.error.find("SystemC") != std::string::npos);
+}
+
+// The softmax output error (rtl/pcg_softmax.sv, command SMAX) against fx::softmax_ce_error on chosen and
+// random logits: the exp table's ends (differences beyond 16.0 give e = 0, equal maxima e = 2^16), full
+// int16 range, labels at both ends and beyond the slice; 4 + 20·n cycles (the SystemC kernel's charge);
+// the scratch sums cleared.
+TEST_CASE("RTL softmax-CE output error is the fixed-point specification, in 4 + 20 n cycles", "[rtl]") {
+  std::mt19937 rng(7);
+  struct Case {
+    std::vector<int16_t> v;
+    int label;
+  };
+  std::vector<Case> cases = {{{0}, 0},
+                             {{-32768}, 1},
+                             {{5, 5}, 1},
+                             {{32767, -32768, 0}, 1},
+                             {{100, 100, 100, 100}, 3},
+                             {{2048, 0, -2048, -4096, -32768, 30000, 29999, 29873}, 5},
+                             {{-32768, -32768, -32767}, 2}};
+  std::vector<int16_t> ramp;  // every table interval and fraction below the maximum
+  for (int k = 0; k < 256; ++k) ramp.push_back(int16_t(-k * 129));
+  cases.push_back({ramp, 255});
+  for (int n : {2, 3, 10, 37, 100, 256}) {
+    for (int spread : {300, 8000, 65535}) {
+      std::vector<int16_t> v(static_cast<size_t>(n));
+      const int base = int(rng() % 20000) - 10000;
+      for (auto& x : v) x = int16_t(std::clamp(base + int(rng() % unsigned(spread + 1)) - spread / 2, -32768, 32767));
+      cases.push_back({v, int(rng() % unsigned(n + 1))});  // label n: beyond the slice (no target here)
+    }
+  }
+  for (const Case& c : cases) {
+    const int n = int(c.v.size());
+    std::vector<int16_t> want(static_cast<size_t>(n));
+    fx::softmax_ce_error(c.v.data(), n, c.label, want.data());
+    const RtlSoftmax got = rtl_softmax_ce(c.v, c.label);
+    INFO("n " << n << " label " << c.label << " v[0] " << c.v[0]);
+    CHECK(got.eps == want);
+    CHECK(got.cycles == kPhaseCycles + 2 * n + kDivCycles * n);
+    CHECK(got.esum_left == 0);
+  }
+}
+
+// The exp table in the RTL's ROM is fx::exp_table() (the specification's table), entry for entry.
+TEST_CASE("the RTL softmax's exp ROM holds the specification's table", "[rtl]") {
+  std::ifstream f(std::string(PCGRID_SOURCE_DIR) + "/rtl/pcg_softmax.sv");
+  REQUIRE(f);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::regex entry(R"(t\[(\d+)\] = 16'd(\d+); d\[(\d+)\] = 12'd(\d+);)");
+  const int32_t* t = fx::exp_table();
+  int seen = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator(); ++it) {
+    const int k = std::stoi((*it)[1]);
+    REQUIRE(k == seen);
+    REQUIRE(std::stoi((*it)[3]) == k);
+    CHECK(std::stoi((*it)[2]) == t[k]);
+    CHECK(std::stoi((*it)[4]) == t[k + 1] - t[k]);
+    ++seen;
+  }
+  CHECK(seen == 256);
+  CHECK(t[256] == 65536);  // the u = 2^15 case the RTL hard-wires
+}
+
+// The softmax-CE network: every core on the RTL, the output core included.
+const char* kRtlSoftmax = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-softmax", "vertices": [
+    {"name": "x", "op": "input", "shape": [16]},
+    {"name": "h1", "op": "dense", "parents": ["x"], "units": 12, "activation": "relu"},
+    {"name": "h2", "op": "dense", "parents": ["h1"], "units": 10, "activation": "hard_tanh"},
+    {"name": "out", "op": "dense", "parents": ["h2"], "units": 4, "loss": "softmax_ce"}]})";
+
+TEST_CASE("RTL lockstep with a softmax-CE output: the output core runs on the RTL too", "[rtl][sim]") {
+  const Mapping m = test_mapping(kRtlSoftmax, small_arch(3, 3, 128, 8));
+  const nlohmann::json r = check_lockstep_matches_systemc(m);
+  INFO(r.dump());
+  CHECK(r.at("kept_on_systemc").empty());
+  std::set<int> busy;
+  for (size_t s = 0; s < m.slices.size(); ++s)
+    if (!m.slices[s].is_input) busy.insert(m.core_of[s]);
+  CHECK(r.at("rtl_cores") == int(busy.size()));
+  // and at lr = 1, where the logits spread beyond the exp table's 16.0
+  const Outcome sc = run(m, false, false, 0);
+  const Outcome rtl = run(m, true, false, 0);
+  INFO(rtl.error);
+  REQUIRE(rtl.error.empty());
+  CHECK(rtl.cycles == sc.cycles);
+  CHECK(rtl.sram == sc.sram);
 }

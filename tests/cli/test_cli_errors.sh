@@ -321,10 +321,18 @@ run "train --rtl-vcd without RTL cores" train "$SMAP" --engine cycle --rtl-vcd "
 expect_fail
 stderr_has "pcgrid: error: --rtl-vcd/--rtl-mutant need --rtl-cores or --rtl-routers"
 
-run "train --rtl-cores naming a core the RTL cannot run" train "$SMAP" --engine cycle --train-samples 2 \
+run "train --rtl-cores 0,0: the softmax output core runs on the RTL" train "$SMAP" --engine cycle --train-samples 2 \
   --test-samples 2 --rtl-cores 0,0
+expect_ok
+stdout_has "1 cores, 0 routers on the Verilated RTL: 0 mismatches"
+
+sed 's/"relu"/"tanh"/' "$SMALL" >"$TMP/small_tanh.json"
+run "map the small model with a tanh layer" map "$TMP/small_tanh.json" -o "$TMP/small_tanh.map.json"
+expect_ok
+run "train --rtl-cores naming a core the RTL cannot run" train "$TMP/small_tanh.map.json" --engine cycle \
+  --train-samples 2 --test-samples 2 --rtl-cores 0,1
 expect_fail
-stderr_has "core (0,0), vertex 'out' (slice 5): the RTL core computes the MSE output error only (this output uses 'softmax_ce')"
+stderr_has "core (0,1), vertex 'h' (slice 4): the RTL core implements identity, relu and hard_tanh, not 'tanh'"
 
 run "train --vcd-core outside the grid" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-core 9,9
 expect_fail
