@@ -9,18 +9,22 @@
 //   p_k = floor((e_k·2^14 + Σe) / (2·Σe));  ε_k = [k = label]·2^13 − p_k   (Q3.13; |ε| ≤ 2^13, no clamp).
 //
 // Schedule (cycle 1 is the first cycle after the accepting edge):
-//   A  cycles 1 .. n        read v̂_k (k = 0 .. n−1), running maximum m (final in cycle n + 2);
-//   B  cycles n+1 .. 2n     read v̂_k again; a 5-stage pipeline (u, ROM read, product, e) writes e_k into the
-//                           slice's received-error sum RAM (esum, unused by an output slice: it has no
-//                           children, so nothing sends it errors) and adds it to Σe (final in cycle 2n + 6);
+//   A  cycles 1 .. n        read v̂_k (k = 0 .. n−1; registered before use), running maximum m (final in
+//                           cycle n + 3);
+//   B  cycles n+1 .. 2n     read v̂_k again, k = n−1 .. 0; a pipeline (u and the e = 0 / e = 2^16 tests, ROM
+//                           read, T·2^7 + ΔT·f + 2^6 in the SB_MAC16, e) writes e_k into the slice's
+//                           received-error sum RAM (esum, unused by an output slice: it has no children, so
+//                           nothing sends it errors) and adds it to Σe (final in cycle 2n + 7); e_0 comes last
+//                           and stays in a register;
 //   C  from cycle 2n + 7    per output 15 cycles: load the remainder with e_k + (Σe >> 14), 14 steps of a
-//                           restoring divider by 2·Σe (the quotient p_k < 2^14: e_k ≤ Σe), then write ε_k and
+//                           non-restoring divider by 2·Σe (the quotient p_k < 2^14: e_k ≤ Σe), then write ε_k and
 //                           clear esum_k (so the RAM is left as RELAX leaves it), and load the next output.
 //   The last ε is written at the edge ending cycle 17n + 7 ≤ 20n + 4 (n ≥ 1); `done` is a countdown, high in
 //   cycle 20n + 4, when pcg_core drops busy.
-// Σe ≤ n·2^16 ≤ 2^24 (n ≤ 256 slots): 25 bits; the divisor 2·Σe 26 bits; the remainder step 27 bits.
+// Σe ≤ n·2^16 ≤ 2^24 (n ≤ 256 slots): 25 bits; the divisor 2·Σe 26 bits; the remainder 27 bits (signed).
 // The table's 256 entries T[0..255] and the steps T[i+1] − T[i] (≤ 3,971: 12 bits) are two ROMs (one block
-// RAM each); T[256] = 65536 is the u = 2^15 case. The step product (12 × 7 bits) maps to an SB_MAC16.
+// RAM each); T[256] = 65536 is the u = 2^15 case. The interpolation (12 × 7-bit product plus T·2^7 + 2^6) maps
+// to one SB_MAC16.
 // The entries are fx::exp_table() (std::lround(std::exp(−16 + k/16)·65536)); tests/test_lockstep.cpp
 // checks this file against it.
 module pcg_softmax #(
@@ -131,7 +135,6 @@ module pcg_softmax #(
     P_A,
     P_B,
     P_BW,
-    P_CL,
     P_C,
     P_CW,
     P_END
@@ -140,54 +143,70 @@ module pcg_softmax #(
   logic active_q;  // a register (no phase decode in front of pcg_core's RAM address multiplexers)
   assign active = active_q;
 
-  logic [SA-1:0] sb, pa, pc, pw;  // slot base; read pointer (A, B), e read pointer (C), write pointer
-  logic [RW-1:0] kc;  // element counter of the running pass, with its flags (k == n − 1, k == label)
+  logic [SA-1:0] sb, pa, pb;  // slot base; read pointer (v̂: A up, B down; e: C), write pointer (e: B down; ε: C)
+  logic [RW-1:0] kc;  // element counter of the running pass, with its flag k == n − 1
   logic kn1, n1q, lab0q;
   logic [12:0] cd;  // countdown to `done`
   logic cd_on;
 
-  // A: running maximum
-  logic a_v, a_first;
-  logic signed [15:0] m;
-  // B: the exp pipeline (b1: u; b2: ROM read; b3: product; b4: e)
-  logic b0_v, b1_v, b2_v, b3_v, b4_v;
-  logic b1_z, b1_top, b2_z, b2_top, b3_z, b3_top;
-  logic [14:0] b1_u;
-  logic [6:0] b2_f;
-  logic [15:0] b3_t;
-  logic [18:0] b3_p;
-  logic [16:0] b4_e;
-  logic [SA-1:0] pb;  // esum write pointer of B
+  // A and B read v̂ at pa; the word is registered (vq) before it is used
+  logic a1_v, a2_v, b1_v, b2_v, c1;
+  logic signed [15:0] vq;
+  // The running maximum m is kept as mi = {m[15], ~m[14:0]} (m's offset binary, inverted): then v̂ > m is the
+  // carry out of one 16-bit add, the loop m → carry chain → enable is one LUT (Fmax), and v̂ − m and the
+  // tests below are adds of mi's bits too.
+  logic [15:0] mi;
+  // B: the exp pipeline: s3 (u, e = 0, e = 2^16), s4 (ROM read), s5 (T·2^7 + ΔT·f + 2^6 in the SB_MAC16), s6 (e)
+  logic s3_v, s4_v, s5_v, s6_v;
+  logic s3_z, s3_top, s4_z, s4_top, s5_z, s5_top;
+  logic [14:0] s3_u;
+  logic [6:0] s4_f;
+  logic [23:0] s5_e;
+  logic [16:0] s6_e, e0;  // e; e_0, the last one B computes (B runs k = n−1 .. 0)
   logic [24:0] sum;
   // C: the divider
-  logic [25:0] rem;
+  logic signed [26:0] rem;  // non-restoring: in [−2·Σe, 2·Σe)
   logic [13:0] lo, q;
   logic [3:0] it;
   logic islab;
 
   wire [RW-1:0] n_el = n2 + RW'(2);  // n (n2 = n − 2 wraps for n = 1)
-  wire signed [16:0] b_d = 17'(vhat_q) - 17'(m);  // v̂_k − m ≤ 0; u = b_d + 2^15
-  wire [26:0] c_try = {rem, lo[13]} - {1'b0, sum, 1'b0};  // one restoring step: {rem, next bit} − 2·Σe
+  wire [SA-1:0] p_last = sb + SA'(n2) + 1'b1;  // sb + n − 1
+  wire [16:0] a_cmp = {1'b0, !vq[15], vq[14:0]} + {1'b0, mi};  // carry: v̂ + 2^15 > m + 2^15
+  // u = v̂ − m + 2^15 mod 2^15 (the table index and fraction) is the low bits of v̂ − m = v̂ + ~m + 1
+  wire [15:0] b_uc = {vq[14:0], 1'b1} + {mi[14:0], 1'b1};
+  wire [14:0] b_u = b_uc[15:1];
+  // e = 0 iff u ≤ 0, i.e. v̂ + 2^15 ≤ m: m ≥ 0, v̂ < 0 and v̂'s low 15 bits ≤ m's, i.e. no carry out of
+  // v̂[14:0] + mi[14:0] (a chain beside the subtraction, not after it: Fmax)
+  wire [15:0] b_zc = {1'b0, vq[14:0]} + {1'b0, mi[14:0]};
+  wire b_z = !mi[15] && vq[15] && !b_zc[15];
+  // One step of a non-restoring divider by D = 2·Σe: R ← 2R + next bit − D if R ≥ 0, else 2R + next bit + D;
+  // the quotient bit is 1 iff the new R ≥ 0. These are the restoring divider's quotient bits (a negative R
+  // is the restoring remainder minus D, and 2(R_r − D) + b + D = 2R_r + b − D), with no multiplexer behind
+  // the carry chain: the add or subtract is chosen by R's sign, a register (Fmax). As one chain with a
+  // carry in: ({a, 1} + {b, c}) >> 1 = a + b + c.
+  wire [27:0] c_dd = {2'b00, sum, 1'b0} ^ {28{!rem[26]}};  // D, or ~D (with carry in 1: −D)
+  wire [28:0] c_sum = {rem, lo[13], 1'b1} + {c_dd, !rem[26]};
+  wire [27:0] c_try = c_sum[28:1];
   wire [16:0] e_k = esum_q[16:0];  // e ≤ 2^16
-  wire unused_ok = &{1'b0, esum_q[31:17]};
-  wire [25:0] c_load = 26'(e_k) + 26'(sum[24:14]);  // (e_k·2^14 + Σe) >> 14
-  wire [13:0] q_next = {q[12:0], !c_try[26]};
+  wire [16:0] c_e = ph == P_CW ? e_k : e0;  // the next output's e
+  wire unused_ok = &{1'b0, esum_q[31:17], c_sum[0], s5_e[6:0], b_uc[0], b_zc[14:0], a_cmp[15:0]};
+  wire [13:0] q_next = {q[12:0], !c_try[27]};
 
   always_comb begin
     vhat_ra = pa;
-    esum_ra = pc;
-    rom_a = b1_u[14:7];
+    esum_ra = pa;
+    rom_a = s3_u[14:7];
     esum_we = 1'b0;
     esum_wa = pb;
-    esum_wd = 32'(b4_e);
+    esum_wd = 32'(s6_e);
     eps_we = 1'b0;
-    eps_wa = pw;
+    eps_wa = pb;
     eps_wd = (islab ? 16'sd8192 : 16'sd0) - 16'($signed({2'b00, q}));
-    if (b4_v) esum_we = 1'b1;
+    if (s6_v) esum_we = 1'b1;
     if (ph == P_CW) begin  // ε_k, and esum_k back to 0
       eps_we  = 1'b1;
       esum_we = 1'b1;
-      esum_wa = pw;
       esum_wd = 32'd0;
     end
   end
@@ -197,52 +216,56 @@ module pcg_softmax #(
       ph <= P_IDLE;
       active_q <= 1'b0;
       cd_on <= 1'b0;
+      c1 <= 1'b0;
       done <= 1'b0;
-      a_v <= 1'b0;
-      b0_v <= 1'b0;
+      a1_v <= 1'b0;
+      a2_v <= 1'b0;
       b1_v <= 1'b0;
       b2_v <= 1'b0;
-      b3_v <= 1'b0;
-      b4_v <= 1'b0;
+      s3_v <= 1'b0;
+      s4_v <= 1'b0;
+      s5_v <= 1'b0;
+      s6_v <= 1'b0;
     end else begin
       if (start) active_q <= 1'b1;
       else if (done) active_q <= 1'b0;
-      // countdown: loaded in cycle 1 with 20·n + 2, `done` in cycle 20·n + 4
+      // countdown: loaded in cycle 1 with 20·n + 2 = 16·n + (4·n + 2), `done` in cycle 20·n + 4
       done <= cd_on && cd == 13'd1;
-      if (ph == P_A && a_first && !a_v) begin
-        cd <= (13'(n_el) << 4) + (13'(n_el) << 2) + 13'd2;
+      c1 <= start;  // cycle 1
+      if (c1) begin
+        cd <= {n_el, 4'b0000} + {2'b00, n_el, 2'b10};
         cd_on <= 1'b1;
       end else if (cd_on) begin
         cd <= cd - 13'd1;
         if (cd == 13'd1) cd_on <= 1'b0;
       end
 
-      // A: maximum of the v̂ read in the cycle before
-      a_v <= ph == P_A;
-      if (a_v) begin
-        m <= (a_first || vhat_q > m) ? vhat_q : m;
-        a_first <= 1'b0;
-      end
-      // B pipeline
-      b0_v <= ph == P_B;
-      b1_v <= b0_v;
-      b1_z <= b_d[16] && b_d[15:0] <= 16'h8000;  // v̂ − m ≤ −2^15: u ≤ 0, e = 0
-      b1_top <= b_d == 17'd0;  // u = 2^15: e = T[256]
-      b1_u <= b_d[14:0];  // u mod 2^15
+      // the v̂ read pipeline (A: running maximum; B: the exp pipeline)
+      a1_v <= ph == P_A;
+      b1_v <= ph == P_B;
+      a2_v <= a1_v;
       b2_v <= b1_v;
-      b2_z <= b1_z;
-      b2_top <= b1_top;
-      b2_f <= b1_u[6:0];
-      b3_v <= b2_v;
-      b3_z <= b2_z;
-      b3_top <= b2_top;
-      b3_t <= t_q;
-      b3_p <= 19'(d_q) * 19'(b2_f);
-      b4_v <= b3_v;
-      b4_e <= b3_z ? 17'd0 : b3_top ? 17'd65536 : 17'(b3_t) + 17'((b3_p + 19'd64) >> 7);
-      if (b4_v) begin
-        sum <= sum + 25'(b4_e);
-        pb <= pb + 1'b1;
+      vq <= vhat_q;
+      if (a2_v && a_cmp[16]) mi <= {vq[15], ~vq[14:0]};
+      s3_v <= b2_v;
+      s3_z <= b_z;
+      s3_top <= vq[15] == mi[15] && (vq[14:0] ^ mi[14:0]) == 15'h7fff;  // v̂ = m: e = T[256] = 2^16
+      s3_u <= b_u;
+      s4_v <= s3_v;
+      s4_z <= s3_z;
+      s4_top <= s3_top;
+      s4_f <= s3_u[6:0];
+      s5_v <= s4_v;
+      s5_z <= s4_z;
+      s5_top <= s4_top;
+      // T[i] + round(ΔT[i]·f / 2^7) = (T[i]·2^7 + ΔT[i]·f + 2^6) >> 7: the multiply and the adds in one SB_MAC16
+      s5_e <= 24'(d_q) * 24'(s4_f) + {1'b0, t_q, 7'd64};
+      s6_v <= s5_v;
+      s6_e <= s5_z ? 17'd0 : s5_top ? 17'd65536 : s5_e[23:7];
+      if (s6_v) begin
+        sum <= sum + 25'(s6_e);
+        e0 <= s6_e;
+        pb <= pb - 1'b1;
       end
 
       unique case (ph)
@@ -251,42 +274,47 @@ module pcg_softmax #(
           if (idle) begin
             sb <= cmd_sbase;
             pa <= cmd_sbase;
-            pb <= cmd_sbase;
-            pc <= cmd_sbase;
-            pw <= cmd_sbase;
             n1q <= cmd_n1;
             lab0q <= cmd_lab0;
             kc <= '0;
             kn1 <= cmd_n1;
-            a_first <= 1'b1;
+            mi <= 16'hffff;  // m = −32768
             sum <= '0;
           end
           if (start) ph <= P_A;
         end
-        P_A, P_B: begin  // read v̂ at pa
+        P_A: begin  // read v̂_k, k = 0 .. n − 1
           if (kn1) begin
-            pa <= sb;
+            pa <= p_last;
+            pb <= p_last;
             kc <= '0;
             kn1 <= n1q;
-            ph <= ph == P_A ? P_B : P_BW;
+            ph <= P_B;
           end else begin
             pa <= pa + 1'b1;
             kc <= kc + 1'b1;
             kn1 <= kc == n2;
           end
         end
-        P_BW:  // the last e is added at the edge where the pipeline empties; e_0 is read at pc = sb
-        if (!b0_v && !b1_v && !b2_v && !b3_v && !b4_v) ph <= P_CL;
-        P_CL, P_CW: begin
-          if (ph == P_CW) pw <= pw + 1'b1;
+        P_B: begin  // read v̂_k, k = n − 1 .. 0
+          pa <= kn1 ? sb : pa - 1'b1;  // C reads e_k at pa
+          kc <= kc + 1'b1;
+          kn1 <= kc == n2;
+          if (kn1) ph <= P_BW;
+        end
+        P_BW, P_CW: begin
+          if (ph == P_CW) pb <= pb + 1'b1;
           if (ph == P_CW && kn1) ph <= P_END;
-          else begin  // load output k (e_k is in esum_q) and read e_(k+1)
-            rem <= c_load;
+          else if (ph == P_CW || !(b1_v || b2_v || s3_v || s4_v || s5_v || s6_v)) begin
+            // load output k and read e_(k+1): output 0 when B's pipeline has drained (e_0 is the last e it
+            // computed, Σe is final), output k + 1 after writing ε_k (e_(k+1) is in esum_q)
+            rem <= 27'(c_e) + 27'(sum[24:14]);  // (e·2^14 + Σe) >> 14
             lo <= sum[13:0];
             it <= 4'd0;
-            pc <= pc + 1'b1;
+            pa <= pa + 1'b1;
             ph <= P_C;
-            if (ph == P_CL) begin  // output 0
+            if (ph == P_BW) begin  // output 0 (B's writes are done: the write pointer now walks the ε)
+              pb <= sb;
               islab <= lab0q;
               kc <= '0;
               kn1 <= n1q;
@@ -298,8 +326,7 @@ module pcg_softmax #(
           end
         end
         P_C: begin
-          if (c_try[26]) rem <= {rem[24:0], lo[13]};
-          else rem <= c_try[25:0];
+          rem <= c_try[26:0];
           q <= q_next;
           lo <= {lo[12:0], 1'b0};
           it <= it + 4'd1;
