@@ -337,10 +337,10 @@ module pcg_core #(
   wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
 
   // ---- SMAX: the softmax output-error unit ---------------------------------------------------------------
-  logic sm_active, sm_done, sm_esum_we, sm_eps_ld, sm_eps_lab;
-  logic [13:0] sm_eps_p;
+  logic sm_active, sm_done, sm_esum_we, sm_eps_we;
   logic [SA-1:0] sm_vhat_ra, sm_esum_ra, sm_esum_wa, sm_eps_wa;
   logic [31:0] sm_esum_wd;
+  logic signed [15:0] sm_eps_wd;
   wire sm_start = st == S_IDLE && cmd_valid && cmd_op == OP_SMAX;
   wire sm_n1 = cmd_n == 16'd1, sm_lab0 = cmd_label == 16'd0;
   if (SMAX) begin : g_smax
@@ -365,10 +365,9 @@ module pcg_core #(
         .esum_we(sm_esum_we),
         .esum_wa(sm_esum_wa),
         .esum_wd(sm_esum_wd),
-        .eps_ld(sm_eps_ld),
-        .eps_lab(sm_eps_lab),
-        .eps_p(sm_eps_p),
+        .eps_we(sm_eps_we),
         .eps_wa(sm_eps_wa),
+        .eps_wd(sm_eps_wd),
         .done(sm_done)
     );
   end else begin : g_no_smax
@@ -376,14 +375,13 @@ module pcg_core #(
     assign sm_active = 1'b0;
     assign sm_done = 1'b0;
     assign sm_esum_we = 1'b0;
-    assign sm_eps_ld = 1'b0;
-    assign sm_eps_lab = 1'b0;
-    assign sm_eps_p = '0;
+    assign sm_eps_we = 1'b0;
     assign sm_vhat_ra = '0;
     assign sm_esum_ra = '0;
     assign sm_esum_wa = '0;
     assign sm_eps_wa = '0;
     assign sm_esum_wd = '0;
+    assign sm_eps_wd = '0;
   end
 
   // ---- the issue loop ------------------------------------------------------------------------------
@@ -573,12 +571,11 @@ module pcg_core #(
     q1_x <= 17'(s2_back) - 17'($signed(s2_w));
     q1_eps <= s2_w;
     q1_dst <= s2_dst[SA-1:0];
-    // SMAX's ε = target − p enters here as target + ~p + 1 (pcg_softmax)
-    q2_v <= q1_v || sm_eps_ld;
-    q2_sh <= sm_eps_ld ? {2'b11, ~sm_eps_p} : 16'(q1_x >>> shift);
-    q2_c <= sm_eps_ld || (17'($unsigned(q1_x)) & relax_mask) > relax_half;
-    q2_eps <= sm_eps_ld ? {2'b00, sm_eps_lab, 13'd0} : q1_eps;
-    q2_dst <= sm_eps_ld ? sm_eps_wa : q1_dst;
+    q2_v <= q1_v;
+    q2_sh <= 16'(q1_x >>> shift);
+    q2_c <= (17'($unsigned(q1_x)) & relax_mask) > relax_half;
+    q2_eps <= q1_eps;
+    q2_dst <= q1_dst;
   end
   // The spec saturates the result, but it always lies between ε and e (both int16): with d = e − ε and
   // k ≥ 1, 0 ≤ floor((d + 2^(k−1) − 1) / 2^k) ≤ d for d ≥ 0 and d ≤ … ≤ 0 for d < 0; k = 0 gives e.
@@ -619,6 +616,11 @@ module pcg_core #(
       esum_we = 1'b1;
       esum_wa = acc_addr;
       esum_wd = esum_q + {{16{acc_word[15]}}, acc_word};
+    end
+    if (sm_eps_we) begin  // SMAX (no other slot write runs then)
+      eps_we = 1'b1;
+      eps_wa = sm_eps_wa;
+      eps_wd = sm_eps_wd;
     end
     if (sm_esum_we) begin
       esum_we = 1'b1;

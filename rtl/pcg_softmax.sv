@@ -48,13 +48,9 @@ module pcg_softmax #(
     output logic                 esum_we,
     output logic        [SA-1:0] esum_wa,
     output logic        [  31:0] esum_wd,
-    // ε_k = [k = label]·2^13 − p_k leaves through pcg_core's relaxation write stage (q2: ε + sh + c with
-    // ε = the target, sh = ~p, c = 1), loaded at the divider's last step: no multiplexer of its own in front
-    // of the ε RAM (Fmax)
-    output logic                 eps_ld,
-    output logic                 eps_lab,
-    output logic        [  13:0] eps_p,
+    output logic                 eps_we,
     output logic        [SA-1:0] eps_wa,
+    output logic signed [  15:0] eps_wd,
     output logic                 done        // high in the cycle at whose end pcg_core drops busy
 );
   // ---- the table ROMs -----------------------------------------------------------------------------------
@@ -170,10 +166,9 @@ module pcg_softmax #(
   logic [24:0] sum;
   // C: the divider
   logic signed [26:0] rem;  // non-restoring: in [−2·Σe, 2·Σe)
-  logic [13:0] lo;
-  logic [12:0] q;  // the quotient's bits so far (p < 2^14: its last bit comes with the last step)
+  logic [13:0] lo, q;
   logic [3:0] it;
-  logic islab, c_last;  // c_last: the divider's last step (it = 13)
+  logic islab;
 
   wire [RW-1:0] n_el = n2 + RW'(2);  // n (n2 = n − 2 wraps for n = 1)
   wire [SA-1:0] p_last = sb + SA'(n2) + 1'b1;  // sb + n − 1
@@ -205,12 +200,12 @@ module pcg_softmax #(
     esum_we = 1'b0;
     esum_wa = pb;
     esum_wd = 32'(s6_e);
-    eps_ld = c_last;
-    eps_lab = islab;
-    eps_p = q_next;
+    eps_we = 1'b0;
     eps_wa = pb;
+    eps_wd = (islab ? 16'sd8192 : 16'sd0) - 16'($signed({2'b00, q}));
     if (s6_v) esum_we = 1'b1;
-    if (ph == P_CW) begin  // ε_k is written now (pcg_core's q2), and esum_k goes back to 0
+    if (ph == P_CW) begin  // ε_k, and esum_k back to 0
+      eps_we  = 1'b1;
       esum_we = 1'b1;
       esum_wd = 32'd0;
     end
@@ -222,7 +217,6 @@ module pcg_softmax #(
       active_q <= 1'b0;
       cd_on <= 1'b0;
       c1 <= 1'b0;
-      c_last <= 1'b0;
       done <= 1'b0;
       a1_v <= 1'b0;
       a2_v <= 1'b0;
@@ -332,9 +326,8 @@ module pcg_softmax #(
           end
         end
         P_C: begin
-          c_last <= it == 4'd12;
           rem <= c_try[26:0];
-          q <= q_next[12:0];
+          q <= q_next;
           lo <= {lo[12:0], 1'b0};
           it <= it + 4'd1;
           if (it == 4'd13) ph <= P_CW;
