@@ -60,9 +60,11 @@ constexpr Target kTargets[] = {
     {"hx8k", "iCE40HX8K", "--hx8k", "ct256", "", 7680, 0, 0, 32, 206},
 };
 // The HX8K has 32 × 4 kbit BRAM and no SPRAM: the core's 16K-word SRAM cannot fit, so hx8k synthesises a
-// core with this many words (in BRAM) unless --param SRAM_WORDS=... says otherwise. 1,024 words = 4 BRAM:
-// with the core's other 18 and the router's 10 that is all 32.
-constexpr int kHx8kSramWords = 1024;
+// core with this many words (in BRAM) unless --param SRAM_WORDS=... says otherwise. 512 words = 2 BRAM (two
+// banks of 256 × 16): with the core's other 20 (18 + the softmax unit's two ROMs) and the router's 10 that is
+// all 32. Without the softmax unit (SMAX=0) 1,024 words = 4 BRAM fit.
+constexpr int kHx8kSramWords = 512;
+constexpr int kHx8kSramWordsNoSmax = 1024;
 
 struct Tool {
   const char* exe;
@@ -441,8 +443,10 @@ int run_synth(const SynthOpts& o) {
   if (std::string(t.name) == "hx8k") {
     note = "hx8k has no DSP or SPRAM tiles: synthesised without -dsp -spram (multipliers in logic)";
     if (!params.count("SRAM_WORDS")) {
-      params["SRAM_WORDS"] = kHx8kSramWords;
-      note += fmt::format(", and with SRAM_WORDS={} (BRAM) instead of the core's 16384-word SPRAM", kHx8kSramWords);
+      const bool smax = !params.count("SMAX") || params.at("SMAX") != 0;
+      const int words = smax ? kHx8kSramWords : kHx8kSramWordsNoSmax;
+      params["SRAM_WORDS"] = words;
+      note += fmt::format(", and with SRAM_WORDS={} (BRAM) instead of the core's 16384-word SPRAM", words);
     }
   }
 

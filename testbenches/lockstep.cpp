@@ -677,6 +677,12 @@ RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label) {
   out.cycles = core.run(c);
   for (int r = 0; r < n; ++r) out.eps.push_back(core.read(kSelEps, r));
   for (int r = 0; r < n; ++r) out.esum_left += core.read(kSelEsum, r) != 0;
+#if VM_COVERAGE
+  // scripts/rtl_coverage.sh: one file per call (a process makes many), merged by verilator_coverage.
+  static int calls = 0;
+  if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
+    ctx.coveragep()->write(fmt::format("{}.{}.smax{}.dat", f, getpid(), calls++).c_str());
+#endif
   return out;
 }
 
