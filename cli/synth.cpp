@@ -169,6 +169,48 @@ std::map<std::string, long long> parse_params(const std::vector<std::string>& gi
   return out;
 }
 
+// The values pcg_top and the blocks under it are written for (their header comments); Yosys would take
+// most others without a word: a `bit` parameter keeps only bit 0 (SMAX=2 would silently drop the unit),
+// and a memory size that is not a power of two would give wrapping address pointers another meaning.
+void check_param_values(const std::map<std::string, long long>& params) {
+  const auto pow2 = [](long long v) { return v > 0 && (v & (v - 1)) == 0; };
+  struct Rule {
+    const char* name;
+    long long lo, hi;
+    bool power_of_two;
+    const char* why;
+  };
+  static const Rule rules[] = {
+      {"WITH_CORE", 0, 1, false, "a bit parameter"},
+      {"WITH_ROUTER", 0, 1, false, "a bit parameter"},
+      {"SMAX", 0, 1, false, "a bit parameter"},
+      {"MY_X", 0, 255, false, "the router's coordinates are 8 bits"},
+      {"MY_Y", 0, 255, false, "the router's coordinates are 8 bits"},
+      {"DEPTH", 1, 16, false, "the router's input buffer depth"},
+      {"SRAM_WORDS", 4, 65536, true, "two banks addressed by 16-bit memory-port addresses"},
+      {"SLOTS", 2, 65536, true, "16-bit slot addresses"},
+      {"XWORDS", 2, 65536, true, "16-bit x-buffer addresses"},
+      {"OWORDS", 2, 65536, true, "16-bit out-buffer addresses"},
+      {"CTX", 1, 4, false, "the command's context field is 2 bits"},
+      {"NI_DEPTH", 2, 64, true, "the wrapper's NI FIFO"},
+  };
+  for (const Rule& r : rules) {
+    const auto it = params.find(r.name);
+    if (it == params.end()) continue;
+    const long long v = it->second;
+    if (v < r.lo || v > r.hi || (r.power_of_two && !pow2(v)))
+      throw SynthError(fmt::format("--param {}={}: expected {} in {}..{} ({})", r.name, v,
+                                   r.power_of_two ? "a power of two" : "an integer", r.lo, r.hi, r.why));
+  }
+  // pcg_softmax's Σe (25 bits) and its countdown (13 bits) hold for n <= 256 outputs
+  const auto smax = params.find("SMAX");
+  const auto slots = params.find("SLOTS");
+  if ((smax == params.end() || smax->second != 0) && slots != params.end() && slots->second > 256)
+    throw SynthError(fmt::format("--param SLOTS={}: the softmax unit (SMAX=1) is built for at most 256 slots; "
+                                 "pass --param SMAX=0 for a larger core without it",
+                                 slots->second));
+}
+
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
@@ -439,6 +481,7 @@ int run_synth(const SynthOpts& o) {
         throw SynthError(fmt::format("--param {}: pcg_top has no parameter {} (it has {})", k, k, names));
       }
   }
+  check_param_values(params);
   std::string note;
   if (std::string(t.name) == "hx8k") {
     note = "hx8k has no DSP or SPRAM tiles: synthesised without -dsp -spram (multipliers in logic)";

@@ -462,6 +462,19 @@ run "synth --param unknown" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SRAM
 expect_fail
 stderr_has "pcgrid: error: --param SRAM_WRODS: pcg_top has no parameter SRAM_WRODS (it has MY_X, MY_Y,"
 
+run "synth --param a bit parameter out of range" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SMAX=2
+expect_fail
+stderr_has "pcgrid: error: --param SMAX=2: expected an integer in 0..1 (a bit parameter)"
+[ ! -e "$TMP/syn" ] || fail "a refused synth created $TMP/syn"
+
+run "synth --param a memory size that is not a power of two" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param XWORDS=1000
+expect_fail
+stderr_has "pcgrid: error: --param XWORDS=1000: expected a power of two in 2..65536"
+
+run "synth --param more slots than the softmax unit holds" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param SLOTS=512
+expect_fail
+stderr_has "pcgrid: error: --param SLOTS=512: the softmax unit (SMAX=1) is built for at most 256 slots; pass --param SMAX=0"
+
 mkdir -p "$TMP/nobin"
 PATH=$TMP/nobin run "synth without the FPGA tools on PATH" synth --rtl "$SRC/rtl" --out "$TMP/syn"
 expect_fail
