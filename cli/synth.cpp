@@ -206,9 +206,10 @@ void check_param_values(const std::map<std::string, long long>& params) {
   const auto smax = params.find("SMAX");
   const auto slots = params.find("SLOTS");
   if ((smax == params.end() || smax->second != 0) && slots != params.end() && slots->second > 256)
-    throw SynthError(fmt::format("--param SLOTS={}: the softmax unit (SMAX=1) is built for at most 256 slots; "
-                                 "pass --param SMAX=0 for a larger core without it",
-                                 slots->second));
+    throw SynthError(
+        fmt::format("--param SLOTS={}: the softmax unit (SMAX=1) is built for at most 256 slots; "
+                    "pass --param SMAX=0 for a larger core without it",
+                    slots->second));
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
