@@ -156,6 +156,11 @@ module pcg_softmax #(
   // carry out of one 16-bit add, the loop m → carry chain → enable is one LUT (Fmax), and v̂ − m and the
   // tests below are adds of mi's bits too.
   logic [15:0] mi;
+`ifdef PCG_MUTATE_ROUNDING
+  localparam logic [6:0] HALF = 7'd0;  // deliberately wrong (the scoreboard test's mutant): round-half-up dropped
+`else
+  localparam logic [6:0] HALF = 7'd64;  // 2^6: T[i] + round(ΔT[i]·f / 2^7) rounds half up
+`endif
   // B: the exp pipeline: s3 (u, e = 0, e = 2^16), s4 (ROM read), s5 (T·2^7 + ΔT·f + 2^6 in the SB_MAC16), s6 (e)
   logic s3_v, s4_v, s5_v, s6_v;
   logic s3_z, s3_top, s4_z, s4_top, s5_z, s5_top;
@@ -259,7 +264,7 @@ module pcg_softmax #(
       s5_z <= s4_z;
       s5_top <= s4_top;
       // T[i] + round(ΔT[i]·f / 2^7) = (T[i]·2^7 + ΔT[i]·f + 2^6) >> 7: the multiply and the adds in one SB_MAC16
-      s5_e <= 24'(d_q) * 24'(s4_f) + {1'b0, t_q, 7'd64};
+      s5_e <= 24'(d_q) * 24'(s4_f) + {1'b0, t_q, HALF};
       s6_v <= s5_v;
       s6_e <= s5_z ? 17'd0 : s5_top ? 17'd65536 : s5_e[23:7];
       if (s6_v) begin

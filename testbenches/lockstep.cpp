@@ -650,12 +650,12 @@ std::shared_ptr<Lockstep> attach_lockstep(FxEngine& e, const LockstepConfig& c) 
   return h;
 }
 
-RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label) {
+namespace {
+template <class M>
+RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   const int n = int(vhat.size());
-  if (n < 1 || n > kSlots)
-    throw SimError(fmt::format("rtl_softmax_ce: {} outputs (the RTL core has 1 .. {} slots)", n, kSlots));
   VerilatedContext ctx;
-  Core<Vpcg_core> core(&ctx);
+  Core<M> core(&ctx);
   // v̂ through a forward pass: one column, x = 8192 (4.0 in Q5.11), W[r][0] = v̂_r, bias 0, identity:
   // pre = round(W·x / 2^13) = W.
   for (int r = 0; r < n; ++r) {
@@ -684,6 +684,14 @@ RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label) {
     ctx.coveragep()->write(fmt::format("{}.{}.smax{}.dat", f, getpid(), calls++).c_str());
 #endif
   return out;
+}
+}  // namespace
+
+RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool mutant) {
+  const int n = int(vhat.size());
+  if (n < 1 || n > kSlots)
+    throw SimError(fmt::format("rtl_softmax_ce: {} outputs (the RTL core has 1 .. {} slots)", n, kSlots));
+  return mutant ? softmax_on<Vpcg_core_mut>(vhat, label) : softmax_on<Vpcg_core>(vhat, label);
 }
 
 }  // namespace pcgrid

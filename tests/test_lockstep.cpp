@@ -178,19 +178,19 @@ TEST_CASE("lockstep scoreboard: a mutated RTL core (rounding bit flipped) is cau
 // random logits: the exp table's ends (differences beyond 16.0 give e = 0, equal maxima e = 2^16), full
 // int16 range, labels at both ends and beyond the slice; 4 + 20·n cycles (the SystemC kernel's charge);
 // the scratch sums cleared.
-TEST_CASE("RTL softmax-CE output error is the fixed-point specification, in 4 + 20 n cycles", "[rtl]") {
+struct SoftmaxCase {
+  std::vector<int16_t> v;
+  int label;
+};
+std::vector<SoftmaxCase> softmax_cases() {
   std::mt19937 rng(7);
-  struct Case {
-    std::vector<int16_t> v;
-    int label;
-  };
-  std::vector<Case> cases = {{{0}, 0},
-                             {{-32768}, 1},
-                             {{5, 5}, 1},
-                             {{32767, -32768, 0}, 1},
-                             {{100, 100, 100, 100}, 3},
-                             {{2048, 0, -2048, -4096, -32768, 30000, 29999, 29873}, 5},
-                             {{-32768, -32768, -32767}, 2}};
+  std::vector<SoftmaxCase> cases = {{{0}, 0},
+                                    {{-32768}, 1},
+                                    {{5, 5}, 1},
+                                    {{32767, -32768, 0}, 1},
+                                    {{100, 100, 100, 100}, 3},
+                                    {{2048, 0, -2048, -4096, -32768, 30000, 29999, 29873}, 5},
+                                    {{-32768, -32768, -32767}, 2}};
   std::vector<int16_t> ramp;  // every table interval and fraction below the maximum
   for (int k = 0; k < 256; ++k) ramp.push_back(int16_t(-k * 129));
   cases.push_back({ramp, 255});
@@ -202,7 +202,12 @@ TEST_CASE("RTL softmax-CE output error is the fixed-point specification, in 4 + 
       cases.push_back({v, int(rng() % unsigned(n + 1))});  // label n: beyond the slice (no target here)
     }
   }
-  for (const Case& c : cases) {
+  return cases;
+}
+
+TEST_CASE("RTL softmax-CE output error is the fixed-point specification, in 4 + 20 n cycles", "[rtl]") {
+  const std::vector<SoftmaxCase> cases = softmax_cases();
+  for (const SoftmaxCase& c : cases) {
     const int n = int(c.v.size());
     std::vector<int16_t> want(static_cast<size_t>(n));
     fx::softmax_ce_error(c.v.data(), n, c.label, want.data());
@@ -212,6 +217,23 @@ TEST_CASE("RTL softmax-CE output error is the fixed-point specification, in 4 + 
     CHECK(got.cycles == kPhaseCycles + 2 * n + kDivCycles * n);
     CHECK(got.esum_left == 0);
   }
+}
+
+// The same test's own check: the mutant core (built with PCG_MUTATE_ROUNDING; its softmax drops the
+// interpolation's round-half-up 2^6) must disagree with the specification on some of the same cases.
+TEST_CASE("RTL softmax-CE: the mutated core (interpolation rounding dropped) is caught — expected failure", "[rtl]") {
+  int differ = 0, cases = 0;
+  for (const SoftmaxCase& c : softmax_cases()) {
+    const int n = int(c.v.size());
+    std::vector<int16_t> want(static_cast<size_t>(n));
+    fx::softmax_ce_error(c.v.data(), n, c.label, want.data());
+    const RtlSoftmax bad = rtl_softmax_ce(c.v, c.label, true);
+    REQUIRE(bad.eps.size() == want.size());
+    differ += bad.eps != want;
+    ++cases;
+  }
+  INFO(differ << " of " << cases << " cases differ");
+  CHECK(differ > 0);
 }
 
 // The exp table in the RTL's ROM is fx::exp_table() (the specification's table), entry for entry.

@@ -80,13 +80,14 @@ std::shared_ptr<Lockstep> attach_lockstep(FxEngine& cycle_engine, const Lockstep
 
 // The RTL core's softmax output error on its own (tests): a Verilated pcg_core gets v̂ through a forward pass
 // of one column, runs SMAX with `label`, and returns ε (Q3.13), the cycles busy was high, and how many of
-// the slots' received-error sums it left non-zero (it uses them as scratch and must clear them).
+// the slots' received-error sums it left non-zero (it uses them as scratch and must clear them). `mutant`:
+// the deliberately broken core of --rtl-mutant (its softmax drops the interpolation's round-half-up).
 struct RtlSoftmax {
   std::vector<int16_t> eps;
   int64_t cycles = 0;
   int esum_left = 0;
 };
-RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label);
+RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool mutant = false);
 
 // Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
 void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
