@@ -669,10 +669,15 @@ int run_synth(const SynthOpts& o) {
   auto use_json = [](const Use& u) { return json{{"used", u.used}, {"available", u.available}}; };
   const bool no_core = params.count("WITH_CORE") && params.at("WITH_CORE") == 0;
   const bool no_router = params.count("WITH_ROUTER") && params.at("WITH_ROUTER") == 0;
-  const std::string what = no_core && no_router ? "host port only, WITH_CORE=0 WITH_ROUTER=0"
-                           : no_core            ? "the router alone behind the host port, WITH_CORE=0"
-                           : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"
-                                                : "one pcg_core + one pcg_router";
+  const bool smax = !params.count("SMAX") || params.at("SMAX") != 0;  // pcg_top's default SMAX = 1
+  const std::string core_is = no_core ? ""
+                              : smax  ? "; the core with its softmax unit"
+                                      : "; the core without its softmax unit, SMAX=0";
+  const std::string what = (no_core && no_router ? "host port only, WITH_CORE=0 WITH_ROUTER=0"
+                            : no_core            ? "the router alone behind the host port, WITH_CORE=0"
+                            : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"
+                                                 : "one pcg_core + one pcg_router") +
+                           core_is;
   // The router's coordinates are constants in the netlist: at the default (0, 0), a corner of the mesh,
   // no destination lies west or north of it (dx < 0, dy < 0) and Yosys folds those route comparisons away,
   // so an interior position measures more logic (docs/synthesis.md).
