@@ -172,6 +172,12 @@ std::map<std::string, long long> parse_params(const std::vector<std::string>& gi
 // The values pcg_top and the blocks under it are written for (their header comments); Yosys would take
 // most others without a word: a `bit` parameter keeps only bit 0 (SMAX=2 would silently drop the unit),
 // and a memory size that is not a power of two would give wrapping address pointers another meaning.
+// A --param value, or pcg_top's default when it is not given.
+long long param_or(const std::map<std::string, long long>& params, const char* name, long long dflt) {
+  const auto it = params.find(name);
+  return it == params.end() ? dflt : it->second;
+}
+
 void check_param_values(const std::map<std::string, long long>& params) {
   const auto pow2 = [](long long v) { return v > 0 && (v & (v - 1)) == 0; };
   struct Rule {
@@ -203,13 +209,12 @@ void check_param_values(const std::map<std::string, long long>& params) {
                                    r.power_of_two ? "a power of two" : "an integer", r.lo, r.hi, r.why));
   }
   // pcg_softmax's Σe (25 bits) and its countdown (13 bits) hold for n <= 256 outputs
-  const auto smax = params.find("SMAX");
-  const auto slots = params.find("SLOTS");
-  if ((smax == params.end() || smax->second != 0) && slots != params.end() && slots->second > 256)
+  const long long slots = param_or(params, "SLOTS", 256);
+  if (param_or(params, "SMAX", 1) != 0 && slots > 256)
     throw SynthError(
         fmt::format("--param SLOTS={}: the softmax unit (SMAX=1) is built for at most 256 slots; "
                     "pass --param SMAX=0 for a larger core without it",
-                    slots->second));
+                    slots));
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -487,8 +492,7 @@ int run_synth(const SynthOpts& o) {
   if (std::string(t.name) == "hx8k") {
     note = "hx8k has no DSP or SPRAM tiles: synthesised without -dsp -spram (multipliers in logic)";
     if (!params.count("SRAM_WORDS")) {
-      const bool smax = !params.count("SMAX") || params.at("SMAX") != 0;
-      const int words = smax ? kHx8kSramWords : kHx8kSramWordsNoSmax;
+      const int words = param_or(params, "SMAX", 1) != 0 ? kHx8kSramWords : kHx8kSramWordsNoSmax;
       params["SRAM_WORDS"] = words;
       note += fmt::format(", and with SRAM_WORDS={} (BRAM) instead of the core's 16384-word SPRAM", words);
     }
@@ -667,9 +671,10 @@ int run_synth(const SynthOpts& o) {
   const bool timing_met = placed && fmed >= o.freq;
   const bool fits = placed && lc.ok() && dsp.ok() && spram.ok() && bram.ok() && io.ok();
   auto use_json = [](const Use& u) { return json{{"used", u.used}, {"available", u.available}}; };
-  const bool no_core = params.count("WITH_CORE") && params.at("WITH_CORE") == 0;
-  const bool no_router = params.count("WITH_ROUTER") && params.at("WITH_ROUTER") == 0;
-  const bool smax = !params.count("SMAX") || params.at("SMAX") != 0;  // pcg_top's default SMAX = 1
+  // pcg_top's defaults: WITH_CORE = WITH_ROUTER = SMAX = 1, MY_X = MY_Y = 0 (rtl/pcg_top.sv)
+  const bool no_core = param_or(params, "WITH_CORE", 1) == 0;
+  const bool no_router = param_or(params, "WITH_ROUTER", 1) == 0;
+  const bool smax = param_or(params, "SMAX", 1) != 0;
   const std::string core_is = no_core ? ""
                               : smax  ? "; the core with its softmax unit"
                                       : "; the core without its softmax unit, SMAX=0";
@@ -681,9 +686,7 @@ int run_synth(const SynthOpts& o) {
   // The router's coordinates are constants in the netlist: at the default (0, 0), a corner of the mesh,
   // no destination lies west or north of it (dx < 0, dy < 0) and Yosys folds those route comparisons away,
   // so an interior position measures more logic (docs/synthesis.md).
-  // (0 is pcg_top's default for MY_X and MY_Y: rtl/pcg_top.sv)
-  auto param_or = [&](const char* k, long long d) { return params.count(k) ? params.at(k) : d; };
-  const long long my_x = param_or("MY_X", 0), my_y = param_or("MY_Y", 0);
+  const long long my_x = param_or(params, "MY_X", 0), my_y = param_or(params, "MY_Y", 0);
   const std::string router_at =
       !no_router ? fmt::format(", router at ({}, {}){}", my_x, my_y, my_x == 0 && my_y == 0 ? ": a mesh corner" : "")
                  : "";
