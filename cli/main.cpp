@@ -355,11 +355,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   sy->add_option("--freq", so.freq, "Target clock in MHz")->check(CLI::Range(1.0, 1000.0))->capture_default_str();
-  sy->add_option(
-      "--rtl", so.rtl,
-      "RTL directory with pcg_top.sv, pcg_core.sv, pcg_softmax.sv, pcg_sdp_ram.sv, pcg_router.sv and synth/ice40.ys.in "
-      "(default: the "
-      "source tree's rtl/)");
+  sy->add_option("--rtl", so.rtl,
+                 "RTL directory with pcg_top.sv, pcg_core.sv, pcg_softmax.sv, pcg_act.sv, pcg_sdp_ram.sv, "
+                 "pcg_router.sv and synth/ice40.ys.in "
+                 "(default: the "
+                 "source tree's rtl/)");
   sy->add_option("--out", so.out,
                  "Work directory for the netlist, logs, reports, bitstream and synth.json (default: ./synth-TARGET)");
   sy->add_option("--pcf", so.pcf, "Pin constraints for nextpnr (default: none, nextpnr places the I/O)");

@@ -132,11 +132,11 @@ fs::path find_rtl_dir(const std::string& given) {
 
 // The RTL files Yosys reads: every *.sv and *.v directly in `dir`, packages (*_pkg.sv) first, then by name.
 std::vector<fs::path> rtl_files(const fs::path& dir) {
-  for (const char* f : {"pcg_top.sv", "pcg_core.sv", "pcg_softmax.sv", "pcg_sdp_ram.sv", "pcg_router.sv"})
+  for (const char* f : {"pcg_top.sv", "pcg_core.sv", "pcg_softmax.sv", "pcg_act.sv", "pcg_sdp_ram.sv", "pcg_router.sv"})
     if (!fs::is_regular_file(dir / f))
       throw SynthError(
           fmt::format("{}: missing (the synthesis top pcg_top needs pcg_top.sv, pcg_core.sv, pcg_softmax.sv, "
-                      "pcg_sdp_ram.sv and pcg_router.sv in the RTL directory)",
+                      "pcg_act.sv, pcg_sdp_ram.sv and pcg_router.sv in the RTL directory)",
                       (dir / f).string()));
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -190,6 +190,7 @@ void check_param_values(const std::map<std::string, long long>& params) {
       {"WITH_CORE", 0, 1, false, "a bit parameter"},
       {"WITH_ROUTER", 0, 1, false, "a bit parameter"},
       {"SMAX", 0, 1, false, "a bit parameter"},
+      {"ACTS", 0, 1, false, "a bit parameter"},
       {"MY_X", 0, 255, false, "the router's coordinates are 8 bits"},
       {"MY_Y", 0, 255, false, "the router's coordinates are 8 bits"},
       {"DEPTH", 1, 16, false, "the router's input buffer depth"},
@@ -675,9 +676,11 @@ int run_synth(const SynthOpts& o) {
   const bool no_core = param_or(params, "WITH_CORE", 1) == 0;
   const bool no_router = param_or(params, "WITH_ROUTER", 1) == 0;
   const bool smax = param_or(params, "SMAX", 1) != 0;
-  const std::string core_is = no_core ? ""
-                              : smax  ? "; the core with its softmax unit"
-                                      : "; the core without its softmax unit, SMAX=0";
+  const bool acts = param_or(params, "ACTS", 0) != 0;  // pcg_top's default 0
+  const std::string core_is =
+      no_core ? ""
+              : std::string(smax ? "; the core with its softmax unit" : "; the core without its softmax unit, SMAX=0") +
+                    (acts ? ", with leaky_relu/tanh/sigmoid (ACTS=1)" : "");
   const std::string what = (no_core && no_router ? "host port only, WITH_CORE=0 WITH_ROUTER=0"
                             : no_core            ? "the router alone behind the host port, WITH_CORE=0"
                             : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"

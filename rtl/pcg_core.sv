@@ -19,7 +19,8 @@
 //   FWD     pre = sat16(round((b·2^11 + Σ_j W[r][j]·x[j]) / 2^13)), v̂ = act(pre), ε = 0      ops = n·m
 //   OUTERR  MSE output error ε = sat16((t − v̂)·4), t = 1.0 at the label                      ops = n
 //   ERR     back-projection of δ = f'(pre)·ε over parent columns [lo, hi) into the out buffer at obase
-//           (f'(pre) is stored as a pass bit when FWD writes pre, with FWD's activation: Fmax):
+//           (f'(pre) is stored as a pass bit when FWD writes pre, with FWD's activation: Fmax; with ACTS
+//           beside a multiplier m, δ = pass ? ε : (ε·m + 2^14) >>> 15, see pcg_act.sv):
 //           out[j] = sat16(round(Σ_r W[r][j]·δ[r] / 2^13)). The first link of a phase recomputes δ when ε
 //           changed (n cycles) and decides for the whole phase: all δ zero → nothing computed, err_zero = 1
 //           (zero skipping); δ unchanged since the last projection → the out buffer already holds the
@@ -31,8 +32,9 @@
 //   SEED    the context's generator state = cmd_seed (no cycles)
 //   SMAX    softmax cross-entropy output error ε = [k = label]·2^13 − round(2^13·softmax(v̂)_k) in the table and
 //           divider arithmetic of docs/fixed-point.md (pcg_softmax.sv; only with SMAX = 1)  4 + 20·n cycles
-// Activations: identity (0), relu (1), hard_tanh (3). (leaky_relu, tanh and sigmoid stay in the SystemC
-// model; the lockstep harness refuses them on RTL cores.)
+// Activations (cmd_act, fx::FxAct's codes): identity (0), relu (1), hard_tanh (3) here; with ACTS = 1 (the
+// default) also leaky_relu (2, slope cmd_alpha), tanh (4) and sigmoid (5) in pcg_act.sv, in the same cycles.
+// With ACTS = 0 codes 2, 4 and 5 act as identity (the lockstep's Verilated core has ACTS = 1).
 // Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
 // bases inside their memories, shift <= 20 (the weight step's 11 + shift must stay below 32). The loop
 // counters are only as wide as these limits need.
@@ -41,14 +43,16 @@
 // latency and writes one word per cycle; an error accumulate (sel 3) is a read-modify-write and needs the
 // next cycle idle.
 //   sel 0 weight (virtual address)   1 bias (slot)    2 x buffer        3 esum += word (slot) / read low half
-//   sel 4 v̂ (slot, read)            5 out buffer     6 f'(pre) pass bit (slot, read, bit 0) 7 ε (slot, read)
+//   sel 4 v̂ (slot, read)            5 out buffer     6 f'(pre): bit 0 the pass bit, bits 15:1 the multiplier
+//                                                       (ACTS; slot, read)                     7 ε (slot, read)
 module pcg_core #(
     parameter int SRAM_WORDS = 16384,  // arch core.sram_words (one SB_SPRAM256KA holds 16,384 words)
     parameter int SLOTS = 256,  // arch core.neuron_slots (one 256x16 EBR per slot array)
     parameter int XWORDS = 1024,  // received-prediction buffer (fan-in words of the core's slices)
     parameter int OWORDS = 1024,  // outgoing-error buffer
     parameter int CTX = 4,  // slices per core
-    parameter bit SMAX = 1'b1  // the softmax output-error unit (pcg_softmax: 2 block RAMs, 1 SB_MAC16)
+    parameter bit SMAX = 1'b1,  // the softmax output-error unit (pcg_softmax: 2 block RAMs, 1 SB_MAC16)
+    parameter bit ACTS = 1'b1  // leaky_relu, tanh and sigmoid (pcg_act: 3 block RAMs of tables, 1 of multipliers)
 ) (
     input  logic        clk,
     input  logic        rst,
@@ -66,6 +70,7 @@ module pcg_core #(
     input  logic [15:0] cmd_hi,
     input  logic [ 2:0] cmd_act,
     input  logic [ 4:0] cmd_shift,
+    input  logic [14:0] cmd_alpha,  // FWD with leaky_relu: the slope in Q1.15 (ACTS = 1)
     input  logic [15:0] cmd_label,
     input  logic [31:0] cmd_seed,
     output logic        busy,
@@ -90,7 +95,7 @@ module pcg_core #(
 
   localparam logic [2:0] OP_FWD = 3'd0, OP_OUTERR = 3'd1, OP_ERR = 3'd2, OP_RELAX = 3'd3;
   localparam logic [2:0] OP_UPDATE = 3'd4, OP_SEED = 3'd5, OP_SMAX = 3'd6;
-  localparam logic [2:0] ACT_RELU = 3'd1, ACT_HTANH = 3'd3;
+  localparam logic [2:0] ACT_RELU = 3'd1, ACT_LEAKY = 3'd2, ACT_HTANH = 3'd3;
 
   // ---- helpers: the fixed-point primitives of sim/include/pcgrid/fixed.hpp ----------------------------
   // (Functions assign their name instead of `return`: Yosys 0.23 does not accept `return`.)
@@ -168,6 +173,7 @@ module pcg_core #(
   function automatic logic act_pass(input logic [2:0] a, input logic signed [15:0] p);
     if (a == ACT_RELU) act_pass = !p[15] && p[14:0] != 15'd0;
     else if (a == ACT_HTANH) act_pass = in_one(p);
+    else if (ACTS && a == ACT_LEAKY) act_pass = !p[15];
     else act_pass = 1'b1;
   endfunction
   function automatic logic [31:0] xorshift(input logic [31:0] x0);
@@ -210,7 +216,23 @@ module pcg_core #(
     fp5_wa <= pre_wa;
     fp5_wd <= fp_wd;
   end
-  pcg_sdp_ram #(1, SLOTS) u_fp (clk, fp5_we, fp5_wa, fp5_wd, pre_ra, fp_q);
+  // ACTS: the pass bit and the derivative's multiplier (15 bits) come from pcg_act at s5 (see there), side by
+  // side in one 16-bit RAM (the pass bit alone takes a block RAM too)
+  localparam int FPW = ACTS ? 16 : 1;
+  logic a_pass5;
+  logic [14:0] a_m5, fm_q;
+  logic [FPW-1:0] fp_w, fp_r;
+  pcg_sdp_ram #(FPW, SLOTS) u_fp (clk, fp5_we, fp5_wa, fp_w, pre_ra, fp_r);
+  if (ACTS) begin : g_fm
+    assign fp_w = {a_m5, a_pass5};
+    assign fp_q = fp_r[0];
+    assign fm_q = fp_r[FPW-1:1];
+  end else begin : g_no_fm
+    wire unused_m5 = &{1'b0, a_m5, a_pass5};
+    assign fp_w = fp5_wd;
+    assign fp_q = fp_r[0];
+    assign fm_q = '0;
+  end
   pcg_sdp_ram #(16, SLOTS) u_vhat (clk, pre_we, pre_wa, vhat_wd, vhat_ra, vhat_q);  // written with pre
   pcg_sdp_ram #(16, SLOTS) u_eps (clk, eps_we, eps_wa, eps_wd, eps_ra, eps_q);
   pcg_sdp_ram #(16, SLOTS) u_da (clk, da_we, d_wa, d_wd, d_ra, da_q);
@@ -235,6 +257,7 @@ module pcg_core #(
 
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
+  logic [14:0] alpha;
   logic [1:0] ctx;
   logic [SA-1:0] sbase;
   logic [XA-1:0] xbase;
@@ -334,7 +357,10 @@ module pcg_core #(
   logic x_valid, x_dcur, x_dlast;
   wire [15:0] dq = x_dcur ? db_q : da_q;  // current δ bank
   wire d_pass = fp_q;
-  wire signed [15:0] s1_delta = d_pass ? eps_q : 16'sd0;  // δ pass / UPDATE row prefetch
+  // δ pass / UPDATE row prefetch. ACTS: where the pass bit is 0, δ = (ε·m + 2^14) >>> 15 (pcg_act).
+  logic signed [30:0] dm_prod;
+  assign dm_prod = 31'($signed(eps_q)) * $signed({16'd0, fm_q}) + 31'sd16384;
+  wire signed [15:0] s1_delta = d_pass ? eps_q : ACTS ? dm_prod[30:15] : 16'sd0;
 
   // ---- SMAX: the softmax output-error unit ---------------------------------------------------------------
   logic sm_active, sm_done, sm_esum_we, sm_eps_we;
@@ -382,6 +408,30 @@ module pcg_core #(
     assign sm_eps_wa = '0;
     assign sm_esum_wd = '0;
     assign sm_eps_wd = '0;
+  end
+
+  // ---- ACTS: leaky_relu, tanh and sigmoid (pcg_act) ---------------------------------------------------
+  logic a_table4;
+  logic signed [15:0] a_vhat4;
+  if (ACTS) begin : g_act
+    pcg_act u_act (
+        .clk(clk),
+        .act(act),
+        .alpha(alpha),
+        .pre3(round13(acc)),  // s4_pre's next value (the ROM is addressed from it)
+        .pre4(s4_pre),
+        .pass5i(fp5_wd),
+        .table4(a_table4),
+        .vhat4(a_vhat4),
+        .pass5(a_pass5),
+        .m5(a_m5)
+    );
+  end else begin : g_no_act
+    wire unused_act = &{1'b0, alpha};
+    assign a_table4 = 1'b0;
+    assign a_vhat4 = '0;
+    assign a_pass5 = 1'b0;
+    assign a_m5 = '0;
   end
 
   // ---- the issue loop ------------------------------------------------------------------------------
@@ -593,7 +643,7 @@ module pcg_core #(
     pre_we = s4_v;
     pre_wa = s4_dst[SA-1:0];
     fp_wd = act_pass(act, s4_pre);
-    vhat_wd = act_fwd(act, s4_pre);
+    vhat_wd = ACTS && a_table4 ? a_vhat4 : act_fwd(act, s4_pre);
     eps_we = 1'b0;
     eps_wa = s4_dst[SA-1:0];
     eps_wd = 16'd0;
@@ -650,10 +700,11 @@ module pcg_core #(
   // δ pass result of this cycle
   wire dpass_s1 = s1_v && s1_dp;
   // (the tests on ε and on the last δ run beside f', not after it: Fmax)
-  wire any_now = any_acc || (dpass_s1 && d_pass && eps_q != 16'sd0);
-  // (δ == δ_last) for both banks side by side, the bank chosen last (Fmax): δ = d_pass ? ε : 0
-  wire same_a = d_pass ? eps_q == da_q : da_q == 16'sd0;
-  wire same_b = d_pass ? eps_q == db_q : db_q == 16'sd0;
+  // (δ == δ_last) for both banks side by side, the bank chosen last (Fmax): δ = d_pass ? ε : 0; with ACTS
+  // δ itself is compared (its product is 0 or not whatever ε is)
+  wire any_now = any_acc || (dpass_s1 && (ACTS ? s1_delta != 16'sd0 : d_pass && eps_q != 16'sd0));
+  wire same_a = ACTS ? s1_delta == da_q : d_pass ? eps_q == da_q : da_q == 16'sd0;
+  wire same_b = ACTS ? s1_delta == db_q : d_pass ? eps_q == db_q : db_q == 16'sd0;
   wire same_now = same_acc && (!dpass_s1 || (x_dlast ? same_b : same_a));
 
   // Projection decisions: after a δ pass (all δ zero → skip; δ equal to the last projection's and the
@@ -849,6 +900,7 @@ module pcg_core #(
           x_dcur <= c_dcur[cmd_ctx];
           x_dlast <= c_dlast[cmd_ctx];
           act <= cmd_act;
+          alpha <= cmd_alpha;
           m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;
           wbase <= cmd_wbase[WA-1:0];
@@ -974,11 +1026,11 @@ module pcg_core #(
       3'd3: mem_rdata = esum_q[15:0];
       3'd4: mem_rdata = vhat_q;
       3'd5: mem_rdata = o_q;
-      3'd6: mem_rdata = {15'd0, fp_q};
+      3'd6: mem_rdata = {fm_q, fp_q};  // the multiplier is 0 without ACTS
       default: mem_rdata = eps_q;
     endcase
   end
 
   // mem_re is part of the port contract (a read is always performed; the strobe documents intent)
-  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0], relax_t[0]};  // upper address bits beyond the memories
+  wire unused_ok = &{1'b0, mem_re, cmd_wbase, cmd_sbase, cmd_xbase, cmd_obase, mem_addr, s3_dst, u_lowsum[31:0], relax_t[0], dm_prod[14:0]};  // upper address bits beyond the memories
 endmodule

@@ -20,8 +20,10 @@
 // (CMD, MEMWR and MEMRD reach the core, and INJECT the router, one cycle later still: their inputs are
 // registered):
 //   0 SHIFT   load <= {load, wdata_i}: a 192-bit load register filled a byte at a time, last byte = LSBs
+//             (224 bits with ACTS = 1)
 //   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 190
-//             bits). The core's rules apply: only while busy_o = 0.
+//             bits; with ACTS = 1 also the leaky slope at 206:192). The core's rules apply: only while
+//             busy_o = 0.
 //   2 MEMWR   mem_we with mem_sel = load[34:32], mem_addr = load[31:16], mem_wdata = load[15:0]
 //   3 MEMRD   mem_re with mem_sel = load[34:32], mem_addr = load[31:16]; mem_rdata lands in RD
 //   4 INJECT  router input port wdata_i[2:0] (0 local, 1 E, 2 W, 3 N, 4 S) receives the flit load[31:0]
@@ -40,8 +42,8 @@
 // leaves the cycle after a memory write idle (an esum accumulate, sel 3, needs it). Packet = head flit
 // (routing only), an NI header flit {kind[31:30], sel[18:16], addr[15:0]}, then body flits by kind:
 //   0 MEMWR   every body flit writes its [15:0] at addr, addr+1, ... of memory sel
-//   1 CMD     every body flit but the tail is shifted into the load register 32 bits at a time (6 flits
-//             fill it, same layout as the host's); the tail flit (its data ignored) issues cmd_valid
+//   1 CMD     every body flit but the tail is shifted into the load register 32 bits at a time (6 flits,
+//             7 with ACTS = 1, fill it, same layout as the host's); the tail flit (its data ignored) issues cmd_valid
 //   2 MEMRD   the header issues mem_re at (sel, addr); the word lands in RD
 // The NI shares the load register with the host: a host that shifts while a CMD packet arrives mixes them.
 //
@@ -59,6 +61,7 @@ module pcg_top #(
     parameter int CTX = 4,
     parameter int NI_DEPTH = 2,  // NI FIFO, flits (a power of two)
     parameter bit SMAX = 1,  // the core's softmax output-error unit (pcg_softmax)
+    parameter bit ACTS = 0,  // the core's leaky_relu, tanh and sigmoid (pcg_act; 0: the UP5K tile has no room)
     parameter bit WITH_CORE = 1,  // 0: no pcg_core (measure the router alone)
     parameter bit WITH_ROUTER = 1  // 0: no pcg_router (measure the core alone)
 ) (
@@ -74,13 +77,13 @@ module pcg_top #(
     output logic       flit_o
 );
   localparam int FLIT_BITS = 32;  // the host protocol and the NI assume 32-bit flits
-  localparam int LoadBits = 192;
+  localparam int LoadBits = ACTS ? 224 : 192;  // ACTS: the leaky slope above the 190 command bits
   localparam int NiA = $clog2(NI_DEPTH);
 
   // Command layout in the load register: the LSB of each field.
   localparam int CSeed = 0, CLabel = 32, CShift = 48, CAct = 53, CHi = 56, CLo = 72, CObase = 88;
   localparam int CXbase = 104, CSbase = 120, CWbase = 136, CM = 152, CN = 168, CCtx = 184, COp = 186;
-  localparam int CFirst = 189;
+  localparam int CFirst = 189, CAlpha = 192;
 
   localparam logic [3:0] AShift = 4'd0, ACmd = 4'd1, AMemWr = 4'd2, AMemRd = 4'd3;
   localparam logic [3:0] AInject = 4'd4, ACredit = 4'd5, ARsel = 4'd6, AWatch = 4'd7;
@@ -300,7 +303,8 @@ module pcg_top #(
         .XWORDS(XWORDS),
         .OWORDS(OWORDS),
         .CTX(CTX),
-        .SMAX(SMAX)
+        .SMAX(SMAX),
+        .ACTS(ACTS)
     ) u_core (
         .clk(clk_i),
         .rst(rst_q),
@@ -320,6 +324,7 @@ module pcg_top #(
         .cmd_shift(load_q[CShift+:5]),
         .cmd_label(load_q[CLabel+:16]),
         .cmd_seed(load_q[CSeed+:32]),
+        .cmd_alpha(ACTS ? load_q[CAlpha%LoadBits+:15] : 15'd0),
         .busy(core_busy),
         .err_zero(core_err_zero),
         .mem_we(core_we_q),

@@ -16,7 +16,7 @@ tb=$2
 out=$3
 mkdir -p "$out"
 datdir=$(dirname "$(command -v yosys)")/../share/yosys
-yosys -q -l "$out/gate_yosys.log" -p "read_verilog -sv $rtl/pcg_sdp_ram.sv $rtl/pcg_core.sv $rtl/pcg_softmax.sv $rtl/pcg_router.sv $rtl/pcg_top.sv;
+yosys -q -l "$out/gate_yosys.log" -p "read_verilog -sv $rtl/pcg_sdp_ram.sv $rtl/pcg_core.sv $rtl/pcg_softmax.sv $rtl/pcg_act.sv $rtl/pcg_router.sv $rtl/pcg_top.sv;
   chparam -set MY_X 2 -set MY_Y 3 pcg_top; synth_ice40 -top pcg_top -dsp -spram; setundef -zero -params;
   write_verilog -noattr $out/pcg_top_gates.v" > /dev/null
 # NO_ICE40_DEFAULT_ASSIGNMENTS: Icarus does not accept the models' default values on input ports.

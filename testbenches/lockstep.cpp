@@ -45,6 +45,7 @@ class CoreIf {
     int ctx = 0;
     bool first = false;
     int n = 0, m = 0, wbase = 0, sbase = 0, xbase = 0, obase = 0, lo = 0, hi = 0, act = 0, shift = 0, label = 0;
+    int alpha = 0;  // leaky_relu's slope, Q1.15 (fx::ActParams::alpha_q15)
     uint32_t seed = 0;
   };
   virtual int64_t run(const Cmd& c) = 0;  // returns the cycles busy was high
@@ -85,6 +86,7 @@ class Core final : public CoreIf {
     v_.cmd_lo = uint16_t(c.lo);
     v_.cmd_hi = uint16_t(c.hi);
     v_.cmd_act = uint8_t(c.act);
+    v_.cmd_alpha = uint16_t(c.alpha);
     v_.cmd_shift = uint8_t(c.shift);
     v_.cmd_label = uint16_t(c.label);
     v_.cmd_seed = c.seed;
@@ -337,15 +339,10 @@ class Harness final : public Lockstep {
             fmt::format("{}: the RTL core implements dense slices only, not '{}'; leave this core on "
                         "the SystemC model",
                         who, to_string(v.op)));
-      int act = 0;
-      switch (v.act) {
-        case Act::Identity: act = 0; break;
-        case Act::Relu: act = 1; break;
-        case Act::HardTanh: act = 3; break;
-        default:
-          throw SimError(
-              fmt::format("{}: the RTL core implements identity, relu and hard_tanh, not '{}'", who, to_string(v.act)));
-      }
+      // The core's activation codes are fx::FxAct's (identity 0, relu 1, leaky_relu 2, hard_tanh 3, tanh 4,
+      // sigmoid 5; the last three in pcg_act.sv), the slope the kernel's own Q1.15 value.
+      const fx::ActParams ap = e_.kernels()[size_t(s)].act();
+      const int act = int(ap.kind);
       Slice& sl = slice_[size_t(s)];
       sl.on = true;
       sl.core = core;
@@ -353,6 +350,7 @@ class Harness final : public Lockstep {
       sl.n = int(sp.e_hi - sp.e_lo);
       sl.m = int(sp.fan_in);
       sl.act = act;
+      sl.alpha = ap.alpha_q15;
       sl.smax = sp.is_output && v.loss == Loss::SoftmaxCe;  // SMAX (pcg_softmax.sv), else OUTERR (MSE)
       sl.wbase = al.w;
       sl.sbase = al.s;
@@ -547,7 +545,7 @@ class Harness final : public Lockstep {
  private:
   struct Slice {
     bool on = false;
-    int core = 0, ctx = 0, n = 0, m = 0, act = 0, wbase = 0, sbase = 0, xbase = 0;
+    int core = 0, ctx = 0, n = 0, m = 0, act = 0, alpha = 0, wbase = 0, sbase = 0, xbase = 0;
     bool smax = false;  // the output error is softmax-CE
     std::vector<int> obase;
   };
@@ -570,6 +568,7 @@ class Harness final : public Lockstep {
     c.sbase = sl.sbase;
     c.xbase = sl.xbase;
     c.act = sl.act;
+    c.alpha = sl.alpha;
     return c;
   }
   int64_t phase(int s, const CoreIf::Cmd& c, int64_t mc, int64_t now) {
@@ -686,6 +685,54 @@ RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   return out;
 }
 }  // namespace
+
+RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps) {
+  const int n = int(pre.size());
+  if (n < 1 || n > 127 || eps.size() != pre.size())
+    throw SimError(fmt::format("rtl_activation: {} elements and {} errors (1 .. 127, as many of each)", n, eps.size()));
+  VerilatedContext ctx;
+  Core<Vpcg_core> core(&ctx);
+  RtlAct out;
+  // FWD: one column, x = 8192 (4.0 in Q5.11), W[r][0] = pre_r, bias 0: pre = round(W·x / 2^13) = W.
+  for (int r = 0; r < n; ++r) {
+    core.write(kSelW, r * 2, pre[size_t(r)]);
+    core.write(kSelBias, r, 0);
+    core.write(kSelEsum, r, eps[size_t(r)]);  // the received sum RELAX turns into ε
+  }
+  core.write(kSelX, 0, 8192);
+  CoreIf::Cmd c;
+  c.op = kFwd;
+  c.n = n;
+  c.m = 1;
+  c.act = act;
+  c.alpha = alpha;
+  out.fwd_cycles = core.run(c);
+  for (int r = 0; r < n; ++r) out.vhat.push_back(core.read(kSelVhat, r));
+  c.op = kRelax;
+  c.shift = 0;
+  core.run(c);
+  // ERR through an n × n identity of 1.0 (Q3.13): out[j] = round(2^13·δ_j / 2^13) = δ_j.
+  for (int r = 0; r < n; ++r)
+    for (int j = 0; j <= n; ++j) core.write(kSelW, r * (n + 1) + j, j == r ? 8192 : 0);
+  c.op = kErr;
+  c.first = true;
+  c.m = n;
+  c.lo = 0;
+  c.hi = n;
+  out.err_cycles = core.run(c);
+  for (int j = 0; j < n; ++j) out.delta_err.push_back(core.err_zero() ? 0 : core.read(kSelOut, j));
+  // UPDATE with shift 0: b += stochastic_round(δ / 2^0) = δ.
+  c.op = kUpdate;
+  c.first = false;
+  out.update_cycles = core.run(c);
+  for (int r = 0; r < n; ++r) out.delta_update.push_back(core.read(kSelBias, r));
+#if VM_COVERAGE
+  static int calls = 0;  // as softmax_on: one coverage file per call
+  if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
+    ctx.coveragep()->write(fmt::format("{}.{}.act{}.dat", f, getpid(), calls++).c_str());
+#endif
+  return out;
+}
 
 RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool mutant) {
   const int n = int(vhat.size());

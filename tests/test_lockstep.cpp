@@ -82,6 +82,7 @@ Outcome run(const Mapping& m, bool lockstep, bool mutant, int shift_lr = 4) {
 // lockstep run had no mismatch and ended with the same cycle count and the same SRAM. Returns its report.
 nlohmann::json check_lockstep_matches_systemc(const Mapping& m) {
   const Outcome sc = run(m, false, false);
+  INFO(sc.error);
   REQUIRE(sc.error.empty());
   const Outcome rtl = run(m, true, false);
   INFO(rtl.error);
@@ -279,4 +280,118 @@ TEST_CASE("RTL lockstep with a softmax-CE output: the output core runs on the RT
   REQUIRE(rtl.error.empty());
   CHECK(rtl.cycles == sc.cycles);
   CHECK(rtl.sram == sc.sram);
+}
+
+// leaky_relu, tanh and sigmoid on the RTL core (pcg_act.sv): v̂ and δ (through both of the core's δ paths:
+// ERR's δ pass and UPDATE's row prefetch) are fx::act_forward / fx::act_delta for pre-activations at every
+// edge of the table's range and its interpolation, errors at the int16 limits, and random values; the
+// forward pass in the timing contract's 4 + n cycles whatever the activation.
+TEST_CASE("RTL activations leaky_relu, tanh and sigmoid are the fixed-point specification", "[rtl]") {
+  std::vector<int16_t> pre = {-32768, -20000, -16385, -16384, -16383, -16257, -16256, -16255, -2049, -2048,
+                              -1024,  -129,   -128,   -127,   -64,    -2,     -1,     0,      1,     2,
+                              63,     64,     127,    128,    129,    1024,   2047,   2048,   2049,  16255,
+                              16256,  16257,  16383,  16384,  16385,  20000,  32767};
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> any16(-32768, 32767), near(-5000, 5000);
+  while (pre.size() < 120) pre.push_back(int16_t(pre.size() % 2 ? any16(rng) : near(rng)));
+  std::vector<int16_t> eps(pre.size());
+  for (size_t k = 0; k < eps.size(); ++k)
+    eps[k] = int16_t(k % 7 == 0 ? -32768 : k % 7 == 1 ? 32767 : k % 7 == 2 ? (k % 2 ? 1 : -1) : any16(rng));
+  eps[17] = 0;  // pre = 0 with ε = 0
+  struct Act {
+    const char* name;
+    fx::FxAct kind;
+    int alpha;
+  };
+  const Act acts[] = {{"leaky_relu 0.01", fx::FxAct::LeakyRelu, 328},
+                      {"leaky_relu 0", fx::FxAct::LeakyRelu, 0},
+                      {"leaky_relu 0.5", fx::FxAct::LeakyRelu, 16384},
+                      {"leaky_relu 32767/32768", fx::FxAct::LeakyRelu, 32767},
+                      {"tanh", fx::FxAct::Tanh, 328},
+                      {"sigmoid", fx::FxAct::Sigmoid, 328},
+                      {"relu", fx::FxAct::Relu, 328},
+                      {"hard_tanh", fx::FxAct::HardTanh, 328},
+                      {"identity", fx::FxAct::Identity, 328}};
+  for (const Act& a : acts) {
+    SECTION(a.name) {
+      fx::ActParams ap;
+      ap.kind = a.kind;
+      ap.alpha_q15 = int16_t(a.alpha);
+      const RtlAct r = rtl_activation(int(a.kind), a.alpha, pre, eps);
+      CHECK(r.fwd_cycles == kPhaseCycles + int64_t(pre.size()));
+      int nonzero = 0;
+      for (size_t k = 0; k < pre.size(); ++k) {
+        const int16_t v = fx::act_forward(ap, pre[k]);
+        const int16_t d = fx::act_delta(ap, pre[k], v, eps[k]);
+        INFO(a.name << ": pre " << pre[k] << ", eps " << eps[k]);
+        CHECK(r.vhat[k] == v);
+        CHECK(r.delta_err[k] == d);
+        CHECK(r.delta_update[k] == d);
+        nonzero += d != 0 && d != eps[k];
+      }
+      // the multiplier path is exercised: some δ are neither 0 nor ε (leaky 0 and the pass-bit activations aside)
+      if (a.kind == fx::FxAct::Tanh || a.kind == fx::FxAct::Sigmoid || (a.kind == fx::FxAct::LeakyRelu && a.alpha > 0))
+        CHECK(nonzero > 10);
+    }
+  }
+}
+
+// The tables in pcg_act.sv's ROMs are fx::tanh_table() and fx::sigmoid_table(), entry for entry.
+TEST_CASE("the RTL activation ROMs hold the specification's tanh and sigmoid tables", "[rtl]") {
+  std::ifstream f(std::string(PCGRID_SOURCE_DIR) + "/rtl/pcg_act.sv");
+  REQUIRE(f);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::regex entry(R"(t\[(\d+)\] = 16'h([0-9a-f]{4}); d\[(\d+)\] = 8'd(\d+);)");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator(); ++it) {
+    const int k = std::stoi((*it)[1]);
+    REQUIRE(k == seen);
+    REQUIRE(std::stoi((*it)[3]) == k);
+    const int32_t* t = k < 256 ? fx::tanh_table() : fx::sigmoid_table();
+    const int i = k % 256;
+    CHECK(int16_t(std::stoi((*it)[2], nullptr, 16)) == t[i]);
+    CHECK(std::stoi((*it)[4]) == t[i + 1] - t[i]);
+    ++seen;
+  }
+  CHECK(seen == 512);
+}
+
+// A network with every activation the RTL adds: all its cores on the RTL, zero mismatches, the same cycles
+// and weights as the SystemC grid alone.
+const char* kRtlActs = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-acts", "vertices": [
+    {"name": "x", "op": "input", "shape": [16]},
+    {"name": "h1", "op": "dense", "parents": ["x"], "units": 12, "activation": "tanh"},
+    {"name": "h2", "op": "dense", "parents": ["h1"], "units": 10, "activation": "leaky_relu", "alpha": 0.1},
+    {"name": "h3", "op": "dense", "parents": ["h2"], "units": 8, "activation": "sigmoid"},
+    {"name": "out", "op": "dense", "parents": ["h3"], "units": 4, "loss": "softmax_ce"}]})";
+
+TEST_CASE("RTL lockstep with leaky_relu, tanh and sigmoid slices", "[rtl][sim]") {
+  const Mapping m = test_mapping(kRtlActs, small_arch(3, 3, 128, 8));
+  const nlohmann::json r = check_lockstep_matches_systemc(m);
+  INFO(r.dump());
+  CHECK(r.at("kept_on_systemc").empty());
+  // and at lr = 1
+  const Outcome sc = run(m, false, false, 0);
+  const Outcome rtl = run(m, true, false, 0);
+  INFO(rtl.error);
+  REQUIRE(rtl.error.empty());
+  CHECK(rtl.cycles == sc.cycles);
+  CHECK(rtl.sram == sc.sram);
+}
+
+// A leaky slope within 2^-16 of 1 rounds to 2^15, one past Q1.15's range: the engines hold it at 32767 (it
+// wrapped to −32768 before), and the RTL core, whose slope port is 15 bits, computes the same.
+TEST_CASE("a leaky_relu slope just below 1 is held at 32767 in Q1.15, on the RTL too", "[rtl][sim]") {
+  const std::string model =
+      std::regex_replace(std::string(kRtlActs), std::regex("\"alpha\": 0.1"), "\"alpha\": 0.99999");
+  const Mapping m = test_mapping(model.c_str(), small_arch(3, 3, 128, 8));
+  auto e = make_functional_engine(m, FxConfig{});  // the same kernels (a cycle engine only in a child)
+  bool seen = false;
+  for (const SliceKernel& k : e->kernels())
+    if (k.act().kind == fx::FxAct::LeakyRelu) {
+      CHECK(k.act().alpha_q15 == 32767);
+      seen = true;
+    }
+  CHECK(seen);
+  check_lockstep_matches_systemc(m);
 }

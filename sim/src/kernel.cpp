@@ -22,7 +22,8 @@ fx::ActParams fx_act(const Vertex& v, const std::string& who) {
       if (!(v.act_alpha >= 0 && v.act_alpha < 1))
         throw SimError(fmt::format(
             "{}: leaky_relu slope {} is outside [0, 1) (the fixed-point engines hold it in Q1.15)", who, v.act_alpha));
-      a.alpha_q15 = int16_t(std::lround(v.act_alpha * 32768.0));
+      // a slope within 2^-16 of 1 rounds to 2^15, one past Q1.15's largest value: held at 32767
+      a.alpha_q15 = int16_t(std::min(32767L, std::lround(v.act_alpha * 32768.0)));
       break;
     case Act::HardTanh: a.kind = fx::FxAct::HardTanh; break;
     case Act::Tanh: a.kind = fx::FxAct::Tanh; break;

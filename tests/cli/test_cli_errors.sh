@@ -326,13 +326,15 @@ run "train --rtl-cores 0,0: the softmax output core runs on the RTL" train "$SMA
 expect_ok
 stdout_has "1 cores, 0 routers on the Verilated RTL: 0 mismatches"
 
-sed 's/"relu"/"tanh"/' "$SMALL" >"$TMP/small_tanh.json"
-run "map the small model with a tanh layer" map "$TMP/small_tanh.json" -o "$TMP/small_tanh.map.json"
+# an activation-only vertex (op "activation"): the RTL core runs dense slices only
+sed 's/"parents": \["h"\], "units": 10/"parents": ["a"], "units": 10/; s/  {"name": "out"/  {"name": "a", "op": "activation", "parents": ["h"], "activation": "tanh"},\n  {"name": "out"/' \
+  "$SMALL" >"$TMP/small_act.json"
+run "map the small model with an activation-only vertex" map "$TMP/small_act.json" -o "$TMP/small_act.map.json"
 expect_ok
-run "train --rtl-cores naming a core the RTL cannot run" train "$TMP/small_tanh.map.json" --engine cycle \
-  --train-samples 2 --test-samples 2 --rtl-cores 0,1
+run "train --rtl-cores naming a core the RTL cannot run" train "$TMP/small_act.map.json" --engine cycle \
+  --train-samples 2 --test-samples 2 --rtl-cores 1,0
 expect_fail
-stderr_has "core (0,1), vertex 'h' (slice 4): the RTL core implements identity, relu and hard_tanh, not 'tanh'"
+stderr_has "core (1,0), vertex 'a' (slice 5): the RTL core implements dense slices only, not 'activation'; leave this core on the SystemC model"
 
 run "train --vcd-core outside the grid" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-core 9,9
 expect_fail

@@ -117,6 +117,7 @@ class SliceKernel {
   const std::vector<int16_t>& vhat() const { return vhat_; }
   const std::vector<int16_t>& eps() const { return eps_; }
   uint32_t rng_state() const { return rng_; }
+  const fx::ActParams& act() const { return act_; }  // the activation in the fixed-point engines' terms
 
  private:
   int16_t delta(int64_t e) const;  // f'(a)·ε of local element e (0-based)
