@@ -5,7 +5,9 @@
 // write of two words arriving from the north input; an NI memory read injected at the local port; the
 // NI's status (no drop, empty FIFO) and the router's sticky overflow; two forward passes of the core
 // (FWD on a 2 x 2 relu slice, and one whose sums saturate the accumulator; v̂ read back) and a softmax
-// output error (SMAX) of the second (ε read back). Prints PASS or
+// output error (SMAX) of the second (ε read back). With -DACTS_SMOKE (a tile built with ACTS = 1, CTests
+// rtl_top_smoke_acts and rtl_top_gate_smoke_acts) also forward passes with tanh, sigmoid and leaky_relu
+// (pcg_act.sv: v̂ and the derivative word read back). Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -19,6 +21,8 @@ module pcg_top_smoke;
   wire busy, err_zero, overflow, flit;
 `ifdef GATE_LEVEL  // the synthesized netlist (testbenches/gate_smoke.sh): parameters set at synthesis
   pcg_top dut(
+`elsif ACTS_SMOKE
+  pcg_top #(.MY_X(2), .MY_Y(3), .ACTS(1)) dut(
 `else
   pcg_top #(.MY_X(2), .MY_Y(3)) dut(
 `endif
@@ -40,8 +44,8 @@ module pcg_top_smoke;
   logic [7:0] b0, b1, b2;
   integer errors = 0;
   // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
-  localparam int CLabel = 32, CAct = 53, CWbase = 136, CM = 152, CN = 168, COp = 186;
-  logic [191:0] cmd;
+  localparam int CLabel = 32, CAct = 53, CWbase = 136, CM = 152, CN = 168, COp = 186, CAlpha = 192;
+  logic [223:0] cmd;  // 192 bits are shifted in (224 for a tile with ACTS = 1: the leaky slope on top)
   logic signed [15:0] v0, v1;
   task automatic memwr(input [2:0] sel, input [15:0] a, input [15:0] d);
     act(0, {5'b0, sel}); shift32({a, d}); act(2, 0);
@@ -132,6 +136,43 @@ module pcg_top_smoke;
     if (busy) begin $display("FAIL core still busy (SMAX)"); errors++; end
     memrd(7, 0, v0); memrd(7, 1, v1);
     if (v0 !== -16'sd4119 || v1 !== 16'sd4119) begin $display("FAIL SMAX eps %0d %0d", v0, v1); errors++; end
+`ifdef ACTS_SMOKE
+    // The table and leaky activations (pcg_act.sv) on a 2 x 1 slice: W = pre (x = 8192 = 4.0, bias 0, so
+    // pre = round(W·x / 2^13) = W), then v̂ and the derivative word {m, pass} (sel 6, written one edge after
+    // v̂) read back. Expected values from fx::act_forward and pcg_act's m (checked by the [rtl] tests against
+    // fx::act_delta): tanh(1000) → 927, m 0x65c8 (word 0xcb90), tanh(−20000) → −2048 (T[0]), word 0;
+    // sigmoid(300) → 1099, word 0x3fa8, sigmoid(17000) → 2047 (T[256]), word 0x0020; leaky_relu α = 328:
+    // −1000 → −10, word 0x0290 (m = α, no pass), 500 → 500, word 0x0291. The tables' corners need the
+    // ROMs as synthesized (initial contents) and the interpolation in the DSP or the fabric.
+    memwr(2, 0, 16'sd8192);
+    begin : acts
+      logic [2:0] a[3];
+      logic signed [15:0] p[6], vx[6];
+      logic [15:0] wx[6], w0, w1;
+      a[0] = 3'd4; a[1] = 3'd5; a[2] = 3'd2;
+      p[0] = 16'sd1000; p[1] = -16'sd20000; vx[0] = 16'sd927; vx[1] = -16'sd2048; wx[0] = 16'hcb90; wx[1] = 16'h0000;
+      p[2] = 16'sd300; p[3] = 16'sd17000; vx[2] = 16'sd1099; vx[3] = 16'sd2047; wx[2] = 16'h3fa8; wx[3] = 16'h0020;
+      p[4] = -16'sd1000; p[5] = 16'sd500; vx[4] = -16'sd10; vx[5] = 16'sd500; wx[4] = 16'h0290; wx[5] = 16'h0291;
+      for (int t = 0; t < 3; t++) begin
+        memwr(0, 16'd48, p[2*t]); memwr(0, 16'd50, p[2*t+1]);
+        cmd = '0;
+        cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CWbase+:16] = 16'd48; cmd[CAct+:3] = a[t];
+        cmd[CAlpha+:15] = 15'd328;
+        for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
+        act(1, 0);
+        repeat (12) @(negedge clk);
+        if (busy) begin $display("FAIL core still busy (act %0d)", a[t]); errors++; end
+        memrd(4, 0, v0); memrd(4, 1, v1);
+        if (v0 !== vx[2*t] || v1 !== vx[2*t+1]) begin
+          $display("FAIL act %0d v %0d %0d (want %0d %0d)", a[t], v0, v1, vx[2*t], vx[2*t+1]); errors++;
+        end
+        memrd(6, 0, w0); memrd(6, 1, w1);
+        if (w0 !== wx[2*t] || w1 !== wx[2*t+1]) begin
+          $display("FAIL act %0d derivative words %h %h (want %h %h)", a[t], w0, w1, wx[2*t], wx[2*t+1]); errors++;
+        end
+      end
+    end
+`endif
     if (overflow) begin $display("FAIL overflow"); errors++; end
     if (errors == 0) $display("PASS"); else $display("FAILED");
     $finish;
