@@ -193,18 +193,24 @@ module pcg_act (
     f4  <= below3 ? 8'd0 : above3 ? 8'd128 : {1'b0, pre3[6:0]};
   end
 
-  // s4: v̂
+  // s4: v̂. The interpolation as one sum, T·2^7 + 2^6 + ΔT·f (the product and the add in an SB_MAC16 where
+  // Yosys folds it), v̂ its bits 22:7; the slope's (pre·α + 2^14) >>> 15 likewise.
   logic [15:0] interp;  // ΔT·f ≤ 128·128
-  logic signed [31:0] slope;  // pre·α
+  logic signed [22:0] isum;
+  logic signed [31:0] slope;
   always_comb begin
     interp = 16'(d_q) * 16'(f4);
-    slope = 32'(pre4) * $signed({17'd0, alpha});
+    isum = $signed({t_q, 7'b1000000}) + $signed({7'd0, interp});
+    slope = 32'(pre4) * $signed({17'd0, alpha}) + 32'sd16384;
     table4 = act == ACT_TANH || act == ACT_SIG || act == ACT_LEAKY;
-    if (act == ACT_LEAKY) vhat4 = pre4[15] ? 16'(32'(slope + 32'sd16384) >>> 15) : pre4;
-    else vhat4 = $signed(t_q) + $signed({7'd0, 9'((interp + 16'd64) >> 7)});
+    if (act == ACT_LEAKY) vhat4 = pre4[15] ? slope[30:15] : pre4;
+    else vhat4 = isum[22:7];
   end
 
-  // s5: the derivative
+  // s5: the derivative, from one square sq = v̂² (an SB_MAC16) and one subtraction:
+  //   tanh     m = 4·(2^13 − floor((sq + 2^8) / 2^9)) = 4·floor((2^22 + 2^9 − 1 − 2^8 − sq) / 2^9), pass iff
+  //            sq < 2^8, i.e. iff that difference (≤ 2^22 + 255) is ≥ 2^22;
+  //   sigmoid  v̂·(2^11 − v̂) + 2^8 = (v̂·2^11 + 2^8) − sq, m = 4·floor(that / 2^9).
   logic signed [15:0] v5;
   logic [2:0] k5;
   logic [14:0] a5;
@@ -213,15 +219,16 @@ module pcg_act (
     k5 <= act;
     a5 <= alpha;
   end
-  logic signed [31:0] sq;
-  logic [22:0] r5;  // round(sq / 2^9): ≤ 2^13
+  logic signed [31:0] sq, kk, diff;
   always_comb begin
-    sq = k5 == ACT_TANH ? 32'(v5) * 32'(v5) : 32'(v5) * (32'sd2048 - 32'(v5));
-    r5 = 23'((sq + 32'sd256) >>> 9);
-    pass5 = k5 == ACT_TANH ? r5 == 23'd0 : k5 == ACT_SIG ? 1'b0 : pass5i;
-    if (k5 == ACT_TANH) m5 = 15'((23'd8192 - r5) << 2);
-    else if (k5 == ACT_SIG) m5 = 15'(r5 << 2);
+    sq = 32'(v5) * 32'(v5);
+    kk = k5 == ACT_TANH ? 32'sd4194559 : 32'($signed({v5, 11'b00100000000}));
+    diff = kk - sq;
+    pass5 = k5 == ACT_TANH ? diff[22] : k5 == ACT_SIG ? 1'b0 : pass5i;
+    if (k5 == ACT_TANH || k5 == ACT_SIG) m5 = {diff[21:9], 2'b00};
     else if (k5 == ACT_LEAKY) m5 = a5;
     else m5 = 15'd0;
   end
+  // bits below the roundings and above the ranges (|slope| < 2^30, diff < 2^22 + 2^8)
+  wire unused_ok = &{1'b0, isum[6:0], slope[31], slope[14:0], diff[31:23], diff[8:0]};
 endmodule

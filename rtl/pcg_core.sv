@@ -253,7 +253,17 @@ module pcg_core #(
   logic rs_we;
   logic [1:0] rs_wa;
   logic [31:0] rs_wd, rs_q;
-  pcg_sdp_ram #(32, 4) u_rng (clk, rs_we, rs_wa, rs_wd, cmd_ctx, rs_q);
+  if (ACTS) begin : g_rng_ff
+    // With ACTS the activation tables need three block RAMs; the four states (128 bits, which take two
+    // block RAMs as a RAM) move into flip-flops, so that a tile with ACTS and without SMAX fits the UP5K.
+    (* ram_style = "logic" *) logic [31:0] rs_m[4];
+    always_ff @(posedge clk) begin
+      if (rs_we) rs_m[rs_wa] <= rs_wd;
+      rs_q <= rs_m[cmd_ctx];
+    end
+  end else begin : g_rng_ram
+    pcg_sdp_ram #(32, 4) u_rng (clk, rs_we, rs_wa, rs_wd, cmd_ctx, rs_q);
+  end
 
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
