@@ -24,9 +24,10 @@
 // (std::lround of tanh and 1/(1 + e^−x) on [−8, 8] in steps of 1/16, times 2^11); tests/test_lockstep.cpp
 // checks this file against them.
 //
-// Not timing-optimised: the interpolation and the slope's product sit between the ROM (or pre) and the v̂
-// RAM's write port, the derivative's square between v̂ and the multiplier RAM, and the core's δ product
-// between the ε RAM and the δ banks, each in one cycle (docs/synthesis.md has what that costs).
+// No pipeline stage of its own: the interpolation (or the slope's product) sits between the ROM (or pre) and
+// the v̂ RAM's write port, the derivative's square between v̂ and the multiplier RAM, and the core's δ product
+// between the ε RAM and the δ banks, each as one product (SB_MAC16) and one carry chain in its cycle
+// (docs/synthesis.md has the clock that gives).
 module pcg_act (
     input  logic               clk,
     input  logic        [ 2:0] act,    // the core's command register (stable while busy)

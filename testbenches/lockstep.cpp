@@ -7,6 +7,7 @@
 
 #include <Vpcg_core.h>
 #include <Vpcg_core_mut.h>
+#include <Vpcg_core_noacts.h>
 #include <Vpcg_router.h>
 #include <fmt/format.h>
 #include <verilated.h>
@@ -265,8 +266,18 @@ class Harness final : public Lockstep {
         kept_.push_back(e.what());
         continue;
       }
-      core_[core] = c.mutant ? std::unique_ptr<CoreIf>(new Core<Vpcg_core_mut>(&ctx_))
-                             : std::unique_ptr<CoreIf>(new Core<Vpcg_core>(&ctx_));
+      // A core whose slices use leaky_relu, tanh or sigmoid (codes 2, 4, 5) runs the core built with ACTS = 1;
+      // every other core the one the synthesis top builds (ACTS = 0), so both configurations are checked.
+      bool acts = false;
+      for (int s : it->second)
+        acts = acts || (slice_[size_t(s)].on && (slice_[size_t(s)].act == 2 || slice_[size_t(s)].act >= 4));
+      acts_cores_ += acts;
+      if (c.mutant)
+        core_[core] = std::make_unique<Core<Vpcg_core_mut>>(&ctx_);
+      else if (acts)
+        core_[core] = std::make_unique<Core<Vpcg_core>>(&ctx_);
+      else
+        core_[core] = std::make_unique<Core<Vpcg_core_noacts>>(&ctx_);
     }
     for (int id : routers) {
       const Coord rc = a.at(id);
@@ -538,6 +549,7 @@ class Harness final : public Lockstep {
     j["router_clock_ticks"] = router_ticks;
     j["router_eval_s"] = router_s;
     j["mutant"] = cfg_.mutant;
+    j["rtl_cores_with_acts"] = acts_cores_;  // built with ACTS = 1; the others as the synthesis top (ACTS = 0)
     j["kept_on_systemc"] = kept_;
     return j.dump();
   }
@@ -637,6 +649,7 @@ class Harness final : public Lockstep {
   bool failed_ = false;
   std::string first_;
   std::vector<std::string> kept_;  // cores "all" left on the SystemC model, with the reason
+  int acts_cores_ = 0;
   int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, state_words_ = 0, flits_in_ = 0,
           flits_out_ = 0;
 };
@@ -650,6 +663,18 @@ std::shared_ptr<Lockstep> attach_lockstep(FxEngine& e, const LockstepConfig& c) 
 }
 
 namespace {
+// scripts/rtl_coverage.sh: the direct tests write one coverage file per call (a process makes many; merged
+// by verilator_coverage), numbered by one counter for every caller and model: the mutant's calls (not
+// instrumented) must not overwrite the instrumented model's files, as they did with a counter per template
+// instance.
+void write_coverage([[maybe_unused]] VerilatedContext& ctx, [[maybe_unused]] const char* what) {
+#if VM_COVERAGE
+  static int calls = 0;
+  if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
+    ctx.coveragep()->write(fmt::format("{}.{}.{}{}.dat", f, getpid(), what, calls++).c_str());
+#endif
+}
+
 template <class M>
 RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   const int n = int(vhat.size());
@@ -676,12 +701,7 @@ RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   out.cycles = core.run(c);
   for (int r = 0; r < n; ++r) out.eps.push_back(core.read(kSelEps, r));
   for (int r = 0; r < n; ++r) out.esum_left += core.read(kSelEsum, r) != 0;
-#if VM_COVERAGE
-  // scripts/rtl_coverage.sh: one file per call (a process makes many), merged by verilator_coverage.
-  static int calls = 0;
-  if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
-    ctx.coveragep()->write(fmt::format("{}.{}.smax{}.dat", f, getpid(), calls++).c_str());
-#endif
+  write_coverage(ctx, "smax");
   return out;
 }
 }  // namespace
@@ -726,11 +746,7 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
   c.first = false;
   out.update_cycles = core.run(c);
   for (int r = 0; r < n; ++r) out.delta_update.push_back(core.read(kSelBias, r));
-#if VM_COVERAGE
-  static int calls = 0;  // as softmax_on: one coverage file per call
-  if (const char* f = std::getenv("PCGRID_RTL_COVERAGE"))
-    ctx.coveragep()->write(fmt::format("{}.{}.act{}.dat", f, getpid(), calls++).c_str());
-#endif
+  write_coverage(ctx, "act");
   return out;
 }
 

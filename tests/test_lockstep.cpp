@@ -113,6 +113,8 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(r.at("phases") > 0);
   CHECK(r.at("payload_words") > 0);
   CHECK(r.at("router_grants") > 0);
+  // relu and hard_tanh only: every core runs the core as the synthesis top builds it (ACTS = 0)
+  CHECK(r.at("rtl_cores_with_acts") == 0);
 }
 
 // Four dense layers: on one core they fill all four contexts of the RTL core.
@@ -370,6 +372,9 @@ TEST_CASE("RTL lockstep with leaky_relu, tanh and sigmoid slices", "[rtl][sim]")
   const nlohmann::json r = check_lockstep_matches_systemc(m);
   INFO(r.dump());
   CHECK(r.at("kept_on_systemc").empty());
+  // the hidden layers' cores run the ACTS = 1 core, the softmax output's the ACTS = 0 one
+  CHECK(r.at("rtl_cores_with_acts") > 0);
+  CHECK(r.at("rtl_cores_with_acts") < r.at("rtl_cores"));
   // and at lr = 1
   const Outcome sc = run(m, false, false, 0);
   const Outcome rtl = run(m, true, false, 0);
