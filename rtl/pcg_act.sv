@@ -212,18 +212,20 @@ module pcg_act (
   //   tanh     m = 4·(2^13 − floor((sq + 2^8) / 2^9)) = 4·floor((2^22 + 2^9 − 1 − 2^8 − sq) / 2^9), pass iff
   //            sq < 2^8, i.e. iff that difference (≤ 2^22 + 255) is ≥ 2^22;
   //   sigmoid  v̂·(2^11 − v̂) + 2^8 = (v̂·2^11 + 2^8) − sq, m = 4·floor(that / 2^9).
+  // (the minuend registered with v̂, so that the subtraction can be the SB_MAC16's own adder)
   logic signed [15:0] v5;
   logic [2:0] k5;
   logic [14:0] a5;
+  logic signed [31:0] kk;
   always_ff @(posedge clk) begin
     v5 <= vhat4;
     k5 <= act;
     a5 <= alpha;
+    kk <= act == ACT_TANH ? 32'sd4194559 : 32'($signed({vhat4, 11'b00100000000}));
   end
-  logic signed [31:0] sq, kk, diff;
+  logic signed [31:0] sq, diff;
   always_comb begin
     sq = 32'(v5) * 32'(v5);
-    kk = k5 == ACT_TANH ? 32'sd4194559 : 32'($signed({v5, 11'b00100000000}));
     diff = kk - sq;
     pass5 = k5 == ACT_TANH ? diff[22] : k5 == ACT_SIG ? 1'b0 : pass5i;
     if (k5 == ACT_TANH || k5 == ACT_SIG) m5 = {diff[21:9], 2'b00};

@@ -256,10 +256,19 @@ module pcg_core #(
   if (ACTS) begin : g_rng_ff
     // With ACTS the activation tables need three block RAMs; the four states (128 bits, which take two
     // block RAMs as a RAM) move into flip-flops, so that a tile with ACTS and without SMAX fits the UP5K.
+    // The write is registered first and lands an edge later (the command strobe does not drive 128
+    // flip-flop enables in its own cycle: Fmax); a read of that state in the cycle between (an UPDATE
+    // accepted right after a SEED of its context) takes the registered word instead.
     (* ram_style = "logic" *) logic [31:0] rs_m[4];
+    logic rs_we_q;
+    logic [1:0] rs_wa_q;
+    logic [31:0] rs_wd_q;
     always_ff @(posedge clk) begin
-      if (rs_we) rs_m[rs_wa] <= rs_wd;
-      rs_q <= rs_m[cmd_ctx];
+      rs_we_q <= rs_we;
+      rs_wa_q <= rs_wa;
+      rs_wd_q <= rs_wd;
+      if (rs_we_q) rs_m[rs_wa_q] <= rs_wd_q;
+      rs_q <= rs_we_q && rs_wa_q == cmd_ctx ? rs_wd_q : rs_m[cmd_ctx];
     end
   end else begin : g_rng_ram
     pcg_sdp_ram #(32, 4) u_rng (clk, rs_we, rs_wa, rs_wd, cmd_ctx, rs_q);

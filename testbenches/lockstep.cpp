@@ -706,7 +706,8 @@ RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
 }
 }  // namespace
 
-RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps) {
+RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps,
+                      uint32_t seed, bool seed_gap) {
   const int n = int(pre.size());
   if (n < 1 || n > 127 || eps.size() != pre.size())
     throw SimError(fmt::format("rtl_activation: {} elements and {} errors (1 .. 127, as many of each)", n, eps.size()));
@@ -741,11 +742,20 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
   c.hi = n;
   out.err_cycles = core.run(c);
   for (int j = 0; j < n; ++j) out.delta_err.push_back(core.err_zero() ? 0 : core.read(kSelOut, j));
+  core.write(kSelX, 1, 1234);  // x[1] ≠ 0: the weight step of column 1 draws on the generator
+  if (seed != 0) {
+    CoreIf::Cmd sc;
+    sc.op = kSeed;
+    sc.seed = seed;
+    core.run(sc);
+    if (seed_gap) core.read(kSelBias, 0);  // one idle edge
+  }
   // UPDATE with shift 0: b += stochastic_round(δ / 2^0) = δ.
   c.op = kUpdate;
   c.first = false;
   out.update_cycles = core.run(c);
   for (int r = 0; r < n; ++r) out.delta_update.push_back(core.read(kSelBias, r));
+  for (int w = 0; w < n * (n + 1); ++w) out.weights.push_back(core.read(kSelW, w));
   write_coverage(ctx, "act");
   return out;
 }

@@ -338,6 +338,24 @@ TEST_CASE("RTL activations leaky_relu, tanh and sigmoid are the fixed-point spec
   }
 }
 
+// A SEED right before an UPDATE of its context: the ACTS core keeps the generator states in flip-flops
+// written an edge late, with a bypass for exactly this case; the weights the UPDATE leaves are the same with
+// an idle edge between the two commands, and differ from those of an unseeded generator.
+TEST_CASE("RTL core: an UPDATE right after a SEED of its context uses the new generator state", "[rtl]") {
+  std::vector<int16_t> pre(20), eps(20);
+  for (int k = 0; k < 20; ++k) {
+    pre[size_t(k)] = int16_t(500 * k - 4000);
+    eps[size_t(k)] = int16_t(3000 - 321 * k);
+  }
+  const int tanh = int(fx::FxAct::Tanh);
+  const RtlAct unseeded = rtl_activation(tanh, 0, pre, eps);
+  const RtlAct back_to_back = rtl_activation(tanh, 0, pre, eps, 0x9e3779b9U, false);
+  const RtlAct with_gap = rtl_activation(tanh, 0, pre, eps, 0x9e3779b9U, true);
+  CHECK(back_to_back.weights == with_gap.weights);
+  CHECK(back_to_back.weights != unseeded.weights);
+  CHECK(back_to_back.delta_update == unseeded.delta_update);  // shift 0: the biases draw nothing
+}
+
 // The tables in pcg_act.sv's ROMs are fx::tanh_table() and fx::sigmoid_table(), entry for entry.
 TEST_CASE("the RTL activation ROMs hold the specification's tanh and sigmoid tables", "[rtl]") {
   std::ifstream f(std::string(PCGRID_SOURCE_DIR) + "/rtl/pcg_act.sv");

@@ -92,12 +92,15 @@ RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool muta
 // The RTL core's activations on their own (tests): a Verilated pcg_core gets pre[k] (k < n ≤ 127) as the sums
 // of a one-column FWD with activation `act` (fx::FxAct's code) and slope `alpha` (Q1.15), then ε[k] through
 // RELAX (shift 0: ε = the received sum), and returns v̂, δ as an ERR projects it through an n × n identity
-// (weights 1.0) and δ as an UPDATE (shift 0) adds it to the bias, with each command's busy cycles.
+// (weights 1.0) and δ as an UPDATE (shift 0) adds it to the bias, with each command's busy cycles and the
+// weights the UPDATE left. `seed` ≠ 0: a SEED of the slice's generator right before the UPDATE, accepted at
+// the edge before it (`seed_gap` false) or two edges before (true); the weights must not depend on that.
 struct RtlAct {
-  std::vector<int16_t> vhat, delta_err, delta_update;
+  std::vector<int16_t> vhat, delta_err, delta_update, weights;
   int64_t fwd_cycles = 0, err_cycles = 0, update_cycles = 0;
 };
-RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps);
+RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps,
+                      uint32_t seed = 0, bool seed_gap = false);
 
 // Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
 void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
