@@ -764,7 +764,8 @@ RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool muta
   const int n = int(vhat.size());
   if (n < 1 || n > kSlots)
     throw SimError(fmt::format("rtl_softmax_ce: {} outputs (the RTL core has 1 .. {} slots)", n, kSlots));
-  return mutant ? softmax_on<Vpcg_core_mut>(vhat, label) : softmax_on<Vpcg_core>(vhat, label);
+  return mutant ? softmax_on<Vpcg_core_mut>(vhat, label)
+                : softmax_on<Vpcg_core_noacts>(vhat, label);  // the synthesized configuration
 }
 
 }  // namespace pcgrid

@@ -78,10 +78,10 @@ struct LockstepConfig {
 // configuration. Defined by the pcgrid_lockstep library (testbenches/).
 std::shared_ptr<Lockstep> attach_lockstep(FxEngine& cycle_engine, const LockstepConfig& c);
 
-// The RTL core's softmax output error on its own (tests): a Verilated pcg_core gets v̂ through a forward pass
-// of one column, runs SMAX with `label`, and returns ε (Q3.13), the cycles busy was high, and how many of
-// the slots' received-error sums it left non-zero (it uses them as scratch and must clear them). `mutant`:
-// the deliberately broken core of --rtl-mutant (its softmax drops the interpolation's round-half-up).
+// The RTL core's softmax output error on its own (tests): a Verilated pcg_core (as the synthesis top builds it, ACTS =
+// 0) gets v̂ through a forward pass of one column, runs SMAX with `label`, and returns ε (Q3.13), the cycles busy was
+// high, and how many of the slots' received-error sums it left non-zero (it uses them as scratch and must clear them).
+// `mutant`: the deliberately broken core of --rtl-mutant (its softmax drops the interpolation's round-half-up).
 struct RtlSoftmax {
   std::vector<int16_t> eps;
   int64_t cycles = 0;
