@@ -348,7 +348,7 @@ int main(int argc, char** argv) {
       "nextpnr-ice40 and icepack; report LCs, FFs, DSPs, SPRAM, BRAM and Fmax (docs/synthesis.md)");
   sy->add_option("--target", so.target,
                  "up5k = iCE40UP5K sg48 (SB_MAC16 DSPs, SPRAM); hx8k = iCE40HX8K ct256 (no DSP or SPRAM: "
-                 "multipliers in logic, core SRAM shrunk to 512 words of BRAM, 1024 with SMAX=0)")
+                 "multipliers in logic, core SRAM shrunk to 512 words of BRAM, 1024 with SMAX=0 and ACTS=0)")
       ->check(CLI::IsMember({"up5k", "hx8k"}))
       ->capture_default_str();
   sy->add_option("--seeds", so.seeds, "Place and route with nextpnr --seed 1..N; Fmax is the median over seeds")

@@ -62,7 +62,8 @@ constexpr Target kTargets[] = {
 // The HX8K has 32 × 4 kbit BRAM and no SPRAM: the core's 16K-word SRAM cannot fit, so hx8k synthesises a
 // core with this many words (in BRAM) unless --param SRAM_WORDS=... says otherwise. 512 words = 2 BRAM (two
 // banks of 256 × 16): with the core's other 20 (18 + the softmax unit's two ROMs) and the router's 10 that is
-// all 32. Without the softmax unit (SMAX=0) 1,024 words = 4 BRAM fit.
+// all 32. Without the softmax unit (SMAX=0) 1,024 words = 4 BRAM fit, unless ACTS=1 takes 3 for its tables
+// (and gives back the generator states' 2): then 512 again.
 constexpr int kHx8kSramWords = 512;
 constexpr int kHx8kSramWordsNoSmax = 1024;
 
@@ -493,7 +494,8 @@ int run_synth(const SynthOpts& o) {
   if (std::string(t.name) == "hx8k") {
     note = "hx8k has no DSP or SPRAM tiles: synthesised without -dsp -spram (multipliers in logic)";
     if (!params.count("SRAM_WORDS")) {
-      const int words = param_or(params, "SMAX", 1) != 0 ? kHx8kSramWords : kHx8kSramWordsNoSmax;
+      const bool room = param_or(params, "SMAX", 1) == 0 && param_or(params, "ACTS", 0) == 0;
+      const int words = room ? kHx8kSramWordsNoSmax : kHx8kSramWords;
       params["SRAM_WORDS"] = words;
       note += fmt::format(", and with SRAM_WORDS={} (BRAM) instead of the core's 16384-word SPRAM", words);
     }
