@@ -730,9 +730,12 @@ int run_synth(const SynthOpts& o) {
   if (!placed)
     fmt::print(stderr,
                "pcgrid synth: the design does not fit the {}: {}; log {} (--param WITH_ROUTER=0 or WITH_CORE=0 "
-               "measures the core or the router alone{})\n",
+               "measures the core or the router alone{}{})\n",
                t.device, over, shown(over_log.filename().string()),
-               std::string(t.name) == "up5k" ? "; --target hx8k has more logic cells" : "");
+               std::string(t.name) == "up5k" ? "; --target hx8k has more logic cells" : "",
+               acts && smax && !no_core ? "; the softmax unit and ACTS do not fit one tile: --param SMAX=0 builds the "
+                                          "hidden-layer tile with ACTS"
+                                        : "");
   if (o.json) {
     fmt::print("{}\n", j.dump());
     return rc;
