@@ -52,7 +52,7 @@ module pcg_core #(
     parameter int OWORDS = 1024,  // outgoing-error buffer
     parameter int CTX = 4,  // slices per core
     parameter bit SMAX = 1'b1,  // the softmax output-error unit (pcg_softmax: 2 block RAMs, 1 SB_MAC16)
-    parameter bit ACTS = 1'b1  // leaky_relu, tanh and sigmoid (pcg_act: 3 block RAMs of tables, 1 of multipliers)
+    parameter bit ACTS = 1'b1  // leaky_relu, tanh and sigmoid (pcg_act: 3 block RAMs of tables; frees 2, see u_rng)
 ) (
     input  logic        clk,
     input  logic        rst,
