@@ -269,8 +269,11 @@ class Harness final : public Lockstep {
       // A core whose slices use leaky_relu, tanh or sigmoid (codes 2, 4, 5) runs the core built with ACTS = 1;
       // every other core the one the synthesis top builds (ACTS = 0), so both configurations are checked.
       bool acts = false;
-      for (int s : it->second)
-        acts = acts || (slice_[size_t(s)].on && (slice_[size_t(s)].act == 2 || slice_[size_t(s)].act >= 4));
+      for (int s : it->second) {
+        const auto k = fx::FxAct(slice_[size_t(s)].act);
+        acts = acts ||
+               (slice_[size_t(s)].on && (k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh || k == fx::FxAct::Sigmoid));
+      }
       acts_cores_ += acts;
       if (c.mutant)
         core_[core] = std::make_unique<Core<Vpcg_core_mut>>(&ctx_);
@@ -675,15 +678,13 @@ void write_coverage([[maybe_unused]] VerilatedContext& ctx, [[maybe_unused]] con
 #endif
 }
 
-template <class M>
-RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
-  const int n = int(vhat.size());
-  VerilatedContext ctx;
-  Core<M> core(&ctx);
-  // v̂ through a forward pass: one column, x = 8192 (4.0 in Q5.11), W[r][0] = v̂_r, bias 0, identity:
-  // pre = round(W·x / 2^13) = W.
+// The direct tests' forward pass: one column whose rounded sums are exactly `pre` (x = 8192, 4.0 in Q5.11;
+// W[r][0] = pre_r; bias 0: pre = round(W·x / 2^13) = W), with activation `act`. Runs it and returns the
+// command (for the caller's next ones); `cycles` gets its busy cycles.
+CoreIf::Cmd forward_one_column(CoreIf& core, const std::vector<int16_t>& pre, int act, int alpha, int64_t& cycles) {
+  const int n = int(pre.size());
   for (int r = 0; r < n; ++r) {
-    core.write(kSelW, r * 2, vhat[size_t(r)]);
+    core.write(kSelW, r * 2, pre[size_t(r)]);
     core.write(kSelBias, r, 0);
   }
   core.write(kSelX, 0, 8192);
@@ -691,7 +692,19 @@ RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   c.op = kFwd;
   c.n = n;
   c.m = 1;
-  core.run(c);
+  c.act = act;
+  c.alpha = alpha;
+  cycles = core.run(c);
+  return c;
+}
+
+template <class M>
+RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
+  const int n = int(vhat.size());
+  VerilatedContext ctx;
+  Core<M> core(&ctx);
+  int64_t fwd_cycles = 0;
+  CoreIf::Cmd c = forward_one_column(core, vhat, 0, 0, fwd_cycles);  // identity: v̂ = pre
   for (int r = 0; r < n; ++r)
     if (core.read(kSelVhat, r) != vhat[size_t(r)])
       throw SimError(fmt::format("rtl_softmax_ce: the forward pass did not set v̂[{}] (a core defect)", r));
@@ -714,21 +727,9 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
   VerilatedContext ctx;
   Core<Vpcg_core> core(&ctx);
   RtlAct out;
-  // FWD: one column, x = 8192 (4.0 in Q5.11), W[r][0] = pre_r, bias 0: pre = round(W·x / 2^13) = W.
-  for (int r = 0; r < n; ++r) {
-    core.write(kSelW, r * 2, pre[size_t(r)]);
-    core.write(kSelBias, r, 0);
-    core.write(kSelEsum, r, eps[size_t(r)]);  // the received sum RELAX turns into ε
-  }
-  core.write(kSelX, 0, 8192);
-  CoreIf::Cmd c;
-  c.op = kFwd;
-  c.n = n;
-  c.m = 1;
-  c.act = act;
-  c.alpha = alpha;
-  out.fwd_cycles = core.run(c);
+  CoreIf::Cmd c = forward_one_column(core, pre, act, alpha, out.fwd_cycles);
   for (int r = 0; r < n; ++r) out.vhat.push_back(core.read(kSelVhat, r));
+  for (int r = 0; r < n; ++r) core.write(kSelEsum, r, eps[size_t(r)]);  // the received sum RELAX turns into ε
   c.op = kRelax;
   c.shift = 0;
   core.run(c);

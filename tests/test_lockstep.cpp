@@ -97,6 +97,20 @@ nlohmann::json check_lockstep_matches_systemc(const Mapping& m) {
   return r;
 }
 
+// The same check at learning rate 1 (shift 0), where weights and activations reach the clamps: the RTL run
+// ends with the SystemC run's cycles and SRAM. Returns the SystemC run's SRAM.
+std::vector<int16_t> check_lr1_matches_systemc(const Mapping& m) {
+  const Outcome sc = run(m, false, false, 0);
+  INFO(sc.error);
+  REQUIRE(sc.error.empty());
+  const Outcome rtl = run(m, true, false, 0);
+  INFO(rtl.error);
+  REQUIRE(rtl.error.empty());
+  CHECK(rtl.cycles == sc.cycles);
+  CHECK(rtl.sram == sc.sram);
+  return sc.sram;
+}
+
 Mapping rtl_mapping() {
   // Small cores: every hidden vertex is cut into several slices on several cores.
   return test_mapping(kRtlMlp, small_arch(3, 3, 128, 8));
@@ -154,15 +168,8 @@ TEST_CASE("RTL lockstep at saturation: learning rate 1 drives weights, sums and 
   // lr = 2^0 makes the weights and activations grow until the int16 / int32 clamps act: the saturation
   // paths of the RTL against the SystemC model's.
   const Mapping m = rtl_mapping();
-  const Outcome sc = run(m, false, false, 0);
-  REQUIRE(sc.error.empty());
-  const Outcome rtl = run(m, true, false, 0);
-  INFO(rtl.error);
-  REQUIRE(rtl.error.empty());
-  CHECK(rtl.cycles == sc.cycles);
-  CHECK(rtl.sram == sc.sram);
   int at_limit = 0;
-  for (int16_t w : sc.sram) at_limit += w == INT16_MAX || w == INT16_MIN;
+  for (int16_t w : check_lr1_matches_systemc(m)) at_limit += w == INT16_MAX || w == INT16_MIN;
   CHECK(at_limit > 0);  // the run did reach the clamps
 }
 
@@ -275,13 +282,7 @@ TEST_CASE("RTL lockstep with a softmax-CE output: the output core runs on the RT
   for (size_t s = 0; s < m.slices.size(); ++s)
     if (!m.slices[s].is_input) busy.insert(m.core_of[s]);
   CHECK(r.at("rtl_cores") == int(busy.size()));
-  // and at lr = 1, where the logits spread beyond the exp table's 16.0
-  const Outcome sc = run(m, false, false, 0);
-  const Outcome rtl = run(m, true, false, 0);
-  INFO(rtl.error);
-  REQUIRE(rtl.error.empty());
-  CHECK(rtl.cycles == sc.cycles);
-  CHECK(rtl.sram == sc.sram);
+  check_lr1_matches_systemc(m);  // where the logits spread beyond the exp table's 16.0
 }
 
 // leaky_relu, tanh and sigmoid on the RTL core (pcg_act.sv): v̂ and δ (through both of the core's δ paths:
@@ -393,13 +394,7 @@ TEST_CASE("RTL lockstep with leaky_relu, tanh and sigmoid slices", "[rtl][sim]")
   // the hidden layers' cores run the ACTS = 1 core, the softmax output's the ACTS = 0 one
   CHECK(r.at("rtl_cores_with_acts") > 0);
   CHECK(r.at("rtl_cores_with_acts") < r.at("rtl_cores"));
-  // and at lr = 1
-  const Outcome sc = run(m, false, false, 0);
-  const Outcome rtl = run(m, true, false, 0);
-  INFO(rtl.error);
-  REQUIRE(rtl.error.empty());
-  CHECK(rtl.cycles == sc.cycles);
-  CHECK(rtl.sram == sc.sram);
+  check_lr1_matches_systemc(m);
 }
 
 // A leaky slope within 2^-16 of 1 rounds to 2^15, one past Q1.15's range: the engines hold it at 32767 (it
