@@ -34,7 +34,11 @@
 //           divider arithmetic of docs/fixed-point.md (pcg_softmax.sv; only with SMAX = 1)  4 + 20·n cycles
 // Activations (cmd_act, fx::FxAct's codes): identity (0), relu (1), hard_tanh (3) here; with ACTS = 1 (the
 // default) also leaky_relu (2, slope cmd_alpha), tanh (4) and sigmoid (5) in pcg_act.sv, in the same cycles.
-// With ACTS = 0 codes 2, 4 and 5 act as identity (the lockstep's Verilated core has ACTS = 1).
+// Refused commands: a strobe that the core cannot carry out changes nothing (busy stays low, no state,
+// context or memory changes) and sets cmd_err, which the next accepted command clears: an undefined op (7),
+// SMAX without the unit (SMAX = 0), a FWD whose activation code the core lacks (2, 4 and 5 with ACTS = 0;
+// 6 and 7 always), and any strobe while busy. The host reads cmd_err after each command (pcg_top: readback
+// byte 8, bit 0); the lockstep harness reports it as a divergence.
 // Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
 // bases inside their memories, shift <= 20 (the weight step's 11 + shift must stay below 32). The loop
 // counters are only as wide as these limits need.
@@ -75,6 +79,7 @@ module pcg_core #(
     input  logic [31:0] cmd_seed,
     output logic        busy,
     output logic        err_zero,
+    output logic        cmd_err,  // the last command strobe was refused (see "Refused commands" above)
     input  logic        mem_we,
     input  logic        mem_re,
     input  logic [ 2:0] mem_sel,
@@ -387,6 +392,8 @@ module pcg_core #(
   logic [31:0] sm_esum_wd;
   logic signed [15:0] sm_eps_wd;
   wire sm_start = st == S_IDLE && cmd_valid && cmd_op == OP_SMAX;
+  // FWD's activation code is one this core has (fx::FxAct: 0..5; 2, 4, 5 only with ACTS)
+  wire act_ok = ACTS ? cmd_act <= 3'd5 : cmd_act == 3'd0 || cmd_act == ACT_RELU || cmd_act == ACT_HTANH;
   wire sm_n1 = cmd_n == 16'd1, sm_lab0 = cmd_label == 16'd0;
   if (SMAX) begin : g_smax
     pcg_softmax #(
@@ -843,6 +850,7 @@ module pcg_core #(
       c_dcur <= '0;
       c_dlast <= '0;
       err_zero <= 1'b0;
+      cmd_err <= 1'b0;
       acc_pend <= 1'b0;
       s1_v <= 1'b0;
       s2_v <= 1'b0;
@@ -934,7 +942,8 @@ module pcg_core #(
           same_acc <= 1'b1;
           if (cmd_valid) begin
             unique case (cmd_op)
-              OP_FWD: begin
+              OP_FWD:
+              if (act_ok) begin
                 st <= S_ISSUE;
                 c_stale[cmd_ctx] <= 1'b1;
                 c_valid[cmd_ctx] <= 1'b0;
@@ -965,9 +974,11 @@ module pcg_core #(
               default: ;
             endcase
             if (cmd_op == OP_SEED) st <= S_IDLE;
-            // every op but SEED (and an undefined op, which is ignored) leaves S_IDLE
-            busy_q <= cmd_op == OP_FWD || cmd_op == OP_OUTERR || cmd_op == OP_RELAX || cmd_op == OP_UPDATE
-                   || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
+            // every op but SEED (and a refused command) leaves S_IDLE
+            busy_q <= (cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
+                   || cmd_op == OP_UPDATE || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
+            cmd_err <= !((cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
+                      || cmd_op == OP_UPDATE || cmd_op == OP_ERR || cmd_op == OP_SEED || (SMAX && cmd_op == OP_SMAX));
           end
         end
         S_SMAX:
@@ -1026,6 +1037,7 @@ module pcg_core #(
           busy_q <= 1'b0;
         end
       endcase
+      if (busy_q && cmd_valid) cmd_err <= 1'b1;  // a strobe while busy is refused (the port's rule)
     end
   end
 

@@ -33,7 +33,8 @@
 //               0..3  the last flit out of the watched router output, 4 {0, from[2:0], tail, head} of it
 //               5, 6  RD (the last mem_rdata read) low, high byte
 //               7     {flit-left-output flags [4:0], overflow, err_zero, busy}
-//               8     {NI dropped a flit, router local_ready, NI FIFO count [2:0], NI state [1:0], 0}
+//               8     {NI dropped a flit, router local_ready, NI FIFO count [2:0], NI state [1:0], the
+//                     core's cmd_err: its last command strobe was refused}
 //   7 WATCH   watch router output wdata_i[2:0] (0 local, 1 E, 2 W, 3 N, 4 S); clear the five flags
 //
 // NETWORK INTERFACE (router local output → core). The router's local output has no backpressure, so its
@@ -49,7 +50,7 @@
 //
 // PARTS. WITH_CORE = 0 or WITH_ROUTER = 0 leaves that block out, to measure the other one alone (pcgrid
 // synth --param WITH_ROUTER=0): without the router, INJECT into port 0 hands the flit straight to the NI
-// and the other ports do nothing; without the core, busy/err_zero/mem_rdata are 0.
+// and the other ports do nothing; without the core, busy/err_zero/cmd_err/mem_rdata are 0.
 module pcg_top #(
     parameter int MY_X = 0,  // the router's coordinates (its my_x / my_y inputs)
     parameter int MY_Y = 0,
@@ -207,7 +208,7 @@ module pcg_top #(
   end
 
   // ---- network interface: local output → FIFO → core ------------------------------------------------
-  logic core_busy, core_err_zero;
+  logic core_busy, core_err_zero, core_cmd_err;
   logic [15:0] core_rdata;
 
   logic [FLIT_BITS+1:0] ni_mem[NI_DEPTH];  // {tail, head, data}
@@ -327,6 +328,7 @@ module pcg_top #(
         .cmd_alpha(ACTS ? load_q[CAlpha%LoadBits+:15] : 15'd0),
         .busy(core_busy),
         .err_zero(core_err_zero),
+        .cmd_err(core_cmd_err),
         .mem_we(core_we_q),
         .mem_re(core_mem_re),
         .mem_sel(core_sel_q),
@@ -337,6 +339,7 @@ module pcg_top #(
   end else begin : g_no_core
     assign core_busy = 1'b0;
     assign core_err_zero = 1'b0;
+    assign core_cmd_err = 1'b0;
     assign core_rdata = '0;
   end
 
@@ -361,7 +364,7 @@ module pcg_top #(
       4'd5: rb = rd_q[7:0];
       4'd6: rb = rd_q[15:8];
       4'd7: rb = {cap_v_q, r_overflow, core_err_zero, core_busy};
-      4'd8: rb = {ni_drop_q, r_local_ready, 3'(ni_count_q), ni_state_q, 1'b0};
+      4'd8: rb = {ni_drop_q, r_local_ready, 3'(ni_count_q), ni_state_q, core_cmd_err};
       default: rb = 8'h00;
     endcase
   end

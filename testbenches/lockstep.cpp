@@ -49,10 +49,13 @@ class CoreIf {
     int alpha = 0;  // leaky_relu's slope, Q1.15 (fx::ActParams::alpha_q15)
     uint32_t seed = 0;
   };
-  virtual int64_t run(const Cmd& c) = 0;  // returns the cycles busy was high
+  // Strobes `c` and returns the cycles busy was high. `again_at` >= 0: strobes it once more in that busy
+  // cycle (a protocol violation the core must refuse, setting cmd_err).
+  virtual int64_t run(const Cmd& c, int again_at = -1) = 0;
   virtual void write(Sel sel, int addr, int16_t v) = 0;
   virtual int16_t read(Sel sel, int addr) = 0;
   virtual bool err_zero() = 0;
+  virtual bool cmd_err() = 0;  // the last strobe was refused
   virtual void trace(VerilatedVcdC* t) = 0;
   int64_t ticks = 0, phase_ticks = 0;  // all clock ticks; those of commands (timed in `seconds`)
   double seconds = 0;
@@ -72,7 +75,7 @@ class Core final : public CoreIf {
     tick();
     v_.rst = 0;
   }
-  int64_t run(const Cmd& c) override {
+  int64_t run(const Cmd& c, int again_at = -1) override {
     const auto t0 = Clock::now();
     v_.cmd_valid = 1;
     v_.cmd_op = c.op;
@@ -95,7 +98,9 @@ class Core final : public CoreIf {
     v_.cmd_valid = 0;
     int64_t cycles = 0;
     while (v_.busy) {
+      v_.cmd_valid = cycles == again_at;
       tick();
+      v_.cmd_valid = 0;
       ++cycles;
     }
     seconds += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -120,6 +125,7 @@ class Core final : public CoreIf {
     return int16_t(v_.mem_rdata);
   }
   bool err_zero() override { return v_.err_zero; }
+  bool cmd_err() override { return v_.cmd_err; }
   void trace(VerilatedVcdC* t) override {
     v_.trace(t, 99);
     vcd = t;
@@ -588,8 +594,14 @@ class Harness final : public Lockstep {
   }
   int64_t phase(int s, const CoreIf::Cmd& c, int64_t mc, int64_t now) {
     const Slice& sl = slice_[size_t(s)];
-    const int64_t cyc = core(sl, now).run(c);
+    CoreIf& co = core(sl, now);
+    const int64_t cyc = co.run(c);
     ++phases_;
+    if (co.cmd_err()) {
+      diverge(fmt::format("{} slice {}: the RTL core refused the {} starting at cycle {} (cmd_err; activation code {})",
+                          where(sl.core), s, phase_name(c.op), now, c.act));
+      return cyc;
+    }
     if (cyc != mc) {
       ++cycle_mismatches_;
       diverge(fmt::format("{} slice {}: {} starting at cycle {} took {} cycles on the RTL, {} in the SystemC model",
@@ -759,6 +771,41 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
   for (int w = 0; w < n * (n + 1); ++w) out.weights.push_back(core.read(kSelW, w));
   write_coverage(ctx, "act");
   return out;
+}
+
+namespace {
+template <class M>
+RtlRefusal refusal_on(int op, int act, int again_at) {
+  VerilatedContext ctx;
+  Core<M> core(&ctx);
+  int64_t cycles = 0;
+  CoreIf::Cmd c = forward_one_column(core, {100, -200}, 0, 0, cycles);
+  core.write(kSelW, 0, 300);
+  core.write(kSelW, 2, -600);
+  RtlRefusal out;
+  if (again_at < 0) {
+    c.op = Op(op);
+    c.act = act;
+    out.cycles = core.run(c);
+  } else {
+    out.cycles = core.run(c, again_at);  // the identity FWD, strobed a second time while busy
+  }
+  out.cmd_err = core.cmd_err();
+  for (int r = 0; r < 2; ++r) out.vhat.push_back(core.read(kSelVhat, r));
+  CoreIf::Cmd sc;
+  sc.op = kSeed;
+  sc.seed = 7;
+  core.run(sc);
+  out.cmd_err_after_seed = core.cmd_err();
+  write_coverage(ctx, "refusal");
+  return out;
+}
+}  // namespace
+
+RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at) {
+  if (op < 0 || op > 7 || act < 0 || act > 7)
+    throw SimError(fmt::format("rtl_refusal: op {} and activation {} (each 0 .. 7: 3-bit fields)", op, act));
+  return acts ? refusal_on<Vpcg_core>(op, act, again_at) : refusal_on<Vpcg_core_noacts>(op, act, again_at);
 }
 
 RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool mutant) {

@@ -7,7 +7,8 @@
 // (FWD on a 2 x 2 relu slice, and one whose sums saturate the accumulator; v̂ read back) and a softmax
 // output error (SMAX) of the second (ε read back). With -DACTS_SMOKE (a tile built with ACTS = 1, CTests
 // rtl_top_smoke_acts and rtl_top_gate_smoke_acts) also forward passes with tanh, sigmoid and leaky_relu
-// (pcg_act.sv: v̂ and the derivative word read back). Prints PASS or
+// (pcg_act.sv: v̂ and the derivative word read back). Also the refusal of commands the core cannot carry out
+// (cmd_err). Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -136,6 +137,42 @@ module pcg_top_smoke;
     if (busy) begin $display("FAIL core still busy (SMAX)"); errors++; end
     memrd(7, 0, v0); memrd(7, 1, v1);
     if (v0 !== -16'sd4119 || v1 !== 16'sd4119) begin $display("FAIL SMAX eps %0d %0d", v0, v1); errors++; end
+    readb(8, b0);
+    if (b0[0] !== 1'b0) begin $display("FAIL cmd_err set after accepted commands"); errors++; end
+    // A command the core cannot carry out is refused: a FWD of the saturating slice above with an activation
+    // code the tile lacks (tanh, 4, without ACTS; 6, undefined, with it), its last x word changed to 0 so
+    // that an executed FWD would change v̂ (row 0 would saturate to 32767). Not busy, v̂ unchanged, cmd_err (readback byte 8, bit 0) set; then an
+    // undefined op (7) is refused too, and a SEED (accepted, no cycles) clears the flag.
+    memwr(2, 5, 16'sd0);
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd6; cmd[CWbase+:16] = 16'd32;
+`ifdef ACTS_SMOKE
+    cmd[CAct+:3] = 3'd6;
+    for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
+`else
+    cmd[CAct+:3] = 3'd4;
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+`endif
+    act(1, 0);
+    repeat (3) @(negedge clk);
+    if (busy) begin $display("FAIL a refused FWD made the core busy"); errors++; end
+    repeat (20) @(negedge clk);
+    readb(8, b0);
+    if (b0[0] !== 1'b1) begin $display("FAIL cmd_err not set by a FWD with an activation the core lacks"); errors++; end
+    memrd(4, 0, v0);
+    if (v0 !== 16'sd8) begin $display("FAIL a refused FWD changed v %0d", v0); errors++; end
+    memwr(2, 5, 16'h7fff);
+    cmd = '0;
+    cmd[COp+:3] = 3'd5;  // SEED
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    readb(8, b0);
+    if (b0[0] !== 1'b0) begin $display("FAIL cmd_err not cleared by an accepted SEED"); errors++; end
+    cmd[COp+:3] = 3'd7;  // undefined
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    readb(8, b0);
+    if (b0[0] !== 1'b1 || busy) begin $display("FAIL undefined op 7 not refused (%b, busy %b)", b0, busy); errors++; end
 `ifdef ACTS_SMOKE
     // The table and leaky activations (pcg_act.sv) on a 2 x 1 slice: W = pre (x = 8192 = 4.0, bias 0, so
     // pre = round(W·x / 2^13) = W), then v̂ and the derivative word {m, pass} (sel 6, written one edge after

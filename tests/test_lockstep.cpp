@@ -357,6 +357,46 @@ TEST_CASE("RTL core: an UPDATE right after a SEED of its context uses the new ge
   CHECK(back_to_back.delta_update == unseeded.delta_update);  // shift 0: the biases draw nothing
 }
 
+// A command the core cannot carry out changes nothing and raises cmd_err, on both core builds: a FWD with an
+// activation code the build lacks (the synthesized ACTS = 0 core has no leaky_relu, tanh or sigmoid), the
+// undefined op 7, a strobe while busy. Every defined command is accepted and leaves cmd_err low; an accepted
+// SEED clears it.
+TEST_CASE("the RTL core refuses commands it cannot carry out and raises cmd_err", "[rtl]") {
+  const std::vector<int16_t> before = {100, -200};
+  for (const bool acts : {false, true}) {
+    INFO((acts ? "ACTS = 1" : "ACTS = 0 (the synthesized core)"));
+    for (int act = 0; act < 8; ++act) {
+      INFO("FWD with activation code " << act);
+      const bool has = act == 0 || act == 1 || act == 3 || (acts && act <= 5);
+      const RtlRefusal r = rtl_refusal(acts, 0, act);
+      CHECK(r.cmd_err == !has);
+      CHECK(r.cycles == (has ? 6 : 0));  // 4 + n·m
+      if (has)
+        CHECK(r.vhat != before);  // the weights changed: an executed FWD changes v̂
+      else
+        CHECK(r.vhat == before);
+      CHECK_FALSE(r.cmd_err_after_seed);
+    }
+    for (int op = 1; op < 8; ++op) {
+      INFO("op " << op);
+      const RtlRefusal r = rtl_refusal(acts, op, 0);
+      CHECK(r.cmd_err == (op == 7));
+      if (op == 7) CHECK(r.cycles == 0);
+      if (op == 5) CHECK(r.cycles == 0);  // SEED: accepted, no cycles
+      CHECK(r.vhat == before);  // no other op writes v̂
+      CHECK_FALSE(r.cmd_err_after_seed);
+    }
+    for (const int at : {0, 2, 5}) {
+      INFO("a second strobe in busy cycle " << at);
+      const RtlRefusal r = rtl_refusal(acts, 0, 0, at);
+      CHECK(r.cmd_err);
+      CHECK(r.cycles == 6);
+      CHECK(r.vhat == std::vector<int16_t>{300, -600});
+      CHECK_FALSE(r.cmd_err_after_seed);
+    }
+  }
+}
+
 // The tables in pcg_act.sv's ROMs are fx::tanh_table() and fx::sigmoid_table(), entry for entry.
 TEST_CASE("the RTL activation ROMs hold the specification's tanh and sigmoid tables", "[rtl]") {
   std::ifstream f(std::string(PCGRID_SOURCE_DIR) + "/rtl/pcg_act.sv");

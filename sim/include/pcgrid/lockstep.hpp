@@ -102,6 +102,19 @@ struct RtlAct {
 RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps,
                       uint32_t seed = 0, bool seed_gap = false);
 
+// The RTL core's refusal of commands it cannot carry out (tests): on a Verilated pcg_core (`acts`: the ACTS = 1 build,
+// else the synthesized ACTS = 0 one) a one-column FWD (identity) sets v̂ = (100, −200); the weights then change to
+// (300, −600) and the probe runs: `op` (the core's op code) with activation `act` and the same fields; with
+// `again_at` >= 0 instead the identity FWD again, strobed a second time in its busy cycle `again_at` (`op` and
+// `act` unused). Returns
+// the probe's busy cycles, cmd_err after it, v̂ after it, and cmd_err after a SEED that follows (it must clear it).
+struct RtlRefusal {
+  int64_t cycles = 0;
+  bool cmd_err = false, cmd_err_after_seed = true;
+  std::vector<int16_t> vhat;
+};
+RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at = -1);
+
 // Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
 void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
 
