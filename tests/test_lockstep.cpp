@@ -383,7 +383,7 @@ TEST_CASE("the RTL core refuses commands it cannot carry out and raises cmd_err"
       CHECK(r.cmd_err == (op == 7));
       if (op == 7) CHECK(r.cycles == 0);
       if (op == 5) CHECK(r.cycles == 0);  // SEED: accepted, no cycles
-      CHECK(r.vhat == before);  // no other op writes v̂
+      CHECK(r.vhat == before);            // no other op writes v̂
       CHECK_FALSE(r.cmd_err_after_seed);
     }
     for (const int at : {0, 2, 5}) {
