@@ -30,6 +30,13 @@
 //           one xorshift32 draw per word in row-major order, bias last in each row; 2 more cycles
 //           (kUpdatePipeline: the rounding is split over three stages for Fmax)     ops = n·(m+1)
 //   SEED    the context's generator state = cmd_seed (no cycles)
+//   ELEM    (cmd_elem with FWD or ERR) an elementwise slice, no weights:
+//           FWD: pre = x[xbase + r], v̂ = act(pre), ε = 0, and x[xbase + r] = 0 behind the read (so that the
+//                next sample's parents can accumulate into it: memory port sel 4)             ops = n
+//           ERR: the δ pass as above, then out[obase + k] = δ[xbase + k], k < hi − lo (cmd_xbase is the δ slot
+//                of the link's first element: an identity Jacobian, for add, activation, slice and concat)
+//                                                                                ops = [n] + (hi − lo)
+//           (both through the MAC with the operand 1.0 in place of the weight: exact). UPDATE is refused.
 //   SMAX    softmax cross-entropy output error ε = [k = label]·2^13 − round(2^13·softmax(v̂)_k) in the table and
 //           divider arithmetic of docs/fixed-point.md (pcg_softmax.sv; only with SMAX = 1)  4 + 20·n cycles
 // Activations (cmd_act, fx::FxAct's codes): identity (0), relu (1), hard_tanh (3) here; with ACTS = 1 (the
@@ -37,7 +44,7 @@
 // Refused commands: a strobe that the core cannot carry out changes nothing (busy stays low, no state,
 // context or memory changes) and sets cmd_err, which the next accepted command clears: an undefined op (7),
 // SMAX without the unit (SMAX = 0), a FWD whose activation code the core lacks (2, 4 and 5 with ACTS = 0;
-// 6 and 7 always), and any strobe while busy. The host reads cmd_err after each command (pcg_top: readback
+// 6 and 7 always), an UPDATE with cmd_elem (an elementwise slice has no weights), and any strobe while busy. The host reads cmd_err after each command (pcg_top: readback
 // byte 8, bit 0); the lockstep harness reports it as a divergence.
 // Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
 // bases inside their memories, shift <= 20 (the weight step's 11 + shift must stay below 32). The loop
@@ -47,7 +54,8 @@
 // latency and writes one word per cycle; an error accumulate (sel 3) is a read-modify-write and needs the
 // next cycle idle.
 //   sel 0 weight (virtual address)   1 bias (slot)    2 x buffer        3 esum += word (slot) / read low half
-//   sel 4 v̂ (slot, read)            5 out buffer     6 f'(pre): bit 0 the pass bit, bits 15:1 the multiplier
+//   sel 4 v̂ (slot, read) / x[addr] = sat16(x[addr] + word) (write; ELEM's receive, a read-modify-write like sel 3)
+//                                    5 out buffer     6 f'(pre): bit 0 the pass bit, bits 15:1 the multiplier
 //                                                       (ACTS; slot, read)                     7 ε (slot, read)
 module pcg_core #(
     parameter int SRAM_WORDS = 16384,  // arch core.sram_words (one SB_SPRAM256KA holds 16,384 words)
@@ -64,6 +72,7 @@ module pcg_core #(
     input  logic [ 2:0] cmd_op,
     input  logic [ 1:0] cmd_ctx,
     input  logic        cmd_first,  // ERR: the first link of this phase
+    input  logic        cmd_elem,  // FWD, ERR: an elementwise slice (add, activation, slice, concat), see ELEM
     input  logic [15:0] cmd_n,
     input  logic [15:0] cmd_m,
     input  logic [15:0] cmd_wbase,
@@ -244,9 +253,10 @@ module pcg_core #(
   pcg_sdp_ram #(16, SLOTS) u_db (clk, db_we, d_wa, d_wd, d_ra, db_q);
   pcg_sdp_ram #(32, SLOTS) u_esum (clk, esum_we, esum_wa, esum_wd, esum_ra, esum_q);
 
-  logic [XA-1:0] x_ra;
-  logic [15:0] x_q;
-  pcg_sdp_ram #(16, XWORDS) u_xbuf (clk, mem_we && !busy && mem_sel == 3'd2, mem_addr[XA-1:0], mem_wdata, x_ra, x_q);
+  logic [XA-1:0] x_ra, x_wa;
+  logic [15:0] x_q, x_wd;
+  logic x_we;
+  pcg_sdp_ram #(16, XWORDS) u_xbuf (clk, x_we, x_wa, x_wd, x_ra, x_q);
 
   logic [OA-1:0] o_wa;
   logic o_we;
@@ -281,6 +291,8 @@ module pcg_core #(
 
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
+  logic elem;  // ELEM (registered with the command)
+  logic [SA-1:0] ep;  // ELEM ERR: the δ slot of the next copy
   logic [14:0] alpha;
   logic [1:0] ctx;
   logic [SA-1:0] sbase;
@@ -315,6 +327,7 @@ module pcg_core #(
   // j == m, j == hi−1), so that loop ends and stage tags are register outputs (Fmax), and the constants
   // they are updated from.
   logic r0, rn1, rlab, j0, jm1, jm, jh1, n1z, m1z, labz;
+  wire pn1 = rn1 || elem;  // the projection's row end (ELEM: one row per column)
   logic [RW-1:0] n2;
   logic [JW-1:0] m2, hi2;
   logic [15:0] labm1;  // full width: a label beyond the slice never matches
@@ -375,7 +388,7 @@ module pcg_core #(
   // Operand of the s1 multiply
   wire [15:0] wq = s1_bank ? wb_q1 : wb_q0;
   // FWD: a row's first sum starts from bias · 2^11 (ERR from 0), added to the first product
-  wire signed [31:0] s1_addend = (is_fwd && s1_first) ? 32'($signed({bias_q, 11'd0})) : 32'sd0;
+  wire signed [31:0] s1_addend = (is_fwd && s1_first && !elem) ? 32'($signed({bias_q, 11'd0})) : 32'sd0;
   // The running context's flags, copied when the command is accepted (no 4:1 context mux in the
   // datapath: Fmax); c_valid and c_dlast do not change during an ERR, c_dcur flips at S_DDEC.
   logic x_valid, x_dcur, x_dlast;
@@ -482,8 +495,8 @@ module pcg_core #(
           iss_dst = DW'(rp);
         end
         OP_ERR: begin
-          iss_first = r0;
-          iss_last = rn1;
+          iss_first = r0 || elem;  // ELEM: every column is one operation
+          iss_last = pn1;
           iss_dst = DW'(opp);
         end
         OP_UPDATE: begin
@@ -502,7 +515,7 @@ module pcg_core #(
   logic loop_end;
   always_comb begin
     if (is_rm) loop_end = rn1 && jend;
-    else if (is_err) loop_end = st == S_DPASS ? rn1 : (rn1 && jh1);
+    else if (is_err) loop_end = st == S_DPASS ? rn1 : (pn1 && jh1);
     else loop_end = rn1;
   end
 
@@ -548,7 +561,7 @@ module pcg_core #(
     pre_ra = rp;
     eps_ra = rp;
     vhat_ra = rp;
-    d_ra = rp;
+    d_ra = elem && st != S_DPASS ? ep : rp;  // ELEM ERR's copy reads δ at its own pointer
     esum_ra = rp;
     x_ra = xp;
     if (is_upd) begin
@@ -569,8 +582,25 @@ module pcg_core #(
     end
   end
 
-  // Error accumulate of the memory port: read now, add and write next cycle.
-  logic acc_pend;
+  // Error accumulate of the memory port: read now, add and write next cycle (sel 3: esum; sel 4: x, ELEM).
+  logic acc_pend, xacc_pend;
+  logic [XA-1:0] x_s1a;  // the x address read at the last edge (ELEM FWD clears it behind the read)
+  always_ff @(posedge clk) x_s1a <= x_ra;
+  always_comb begin
+    x_we = s1_v && is_fwd && elem;
+    x_wa = x_s1a;
+    x_wd = 16'd0;
+    if (mem_idle && mem_we && mem_sel == 3'd2) begin
+      x_we = 1'b1;
+      x_wa = mem_addr[XA-1:0];
+      x_wd = mem_wdata;
+    end
+    if (xacc_pend) begin
+      x_we = 1'b1;
+      x_wa = x_s1a;
+      x_wd = sat16(40'($signed(x_q)) + 40'($signed(acc_word)));
+    end
+  end
   logic [SA-1:0] acc_addr;
   logic [15:0] acc_word;
 
@@ -751,9 +781,9 @@ module pcg_core #(
       S_DGAP: r_rst = 1'b1;
       S_DDEC:
       if (pj_dec) begin
-        r_rst = rn1;
-        r_inc = !rn1;
-        j_inc = rn1;
+        r_rst = pn1;
+        r_inc = !pn1;
+        j_inc = pn1;
       end
       S_ISSUE:
       if (is_rm) begin  // FWD, UPDATE: row-major, a row ends at jend
@@ -761,9 +791,9 @@ module pcg_core #(
         j_inc = !jend;
         r_inc = jend;
       end else if (is_err) begin  // column-major
-        r_rst = rn1;
-        r_inc = !rn1;
-        j_inc = rn1;
+        r_rst = pn1;
+        r_inc = !pn1;
+        j_inc = pn1;
       end else r_inc = 1'b1;  // elementwise
       default: ;
     endcase
@@ -779,6 +809,7 @@ module pcg_core #(
             rp <= cmd_sbase[SA-1:0];
             rp1 <= cmd_sbase[SA-1:0] + 1'b1;
             xp <= cmd_xbase[XA-1:0];
+            ep <= cmd_xbase[SA-1:0];
             opp <= cmd_obase[OA-1:0];
             r0 <= 1'b1;
             rn1 <= cmd_n == 16'd1;
@@ -815,7 +846,7 @@ module pcg_core #(
       end
       if (j_rst) begin
         j <= '0;
-        xp <= xbase;
+        xp <= elem ? xp + 1'b1 : xbase;  // ELEM FWD (m = 1): the x pointer follows the row
         j0 <= 1'b1;
         jm1 <= m1z;
         jm <= 1'b0;
@@ -823,6 +854,7 @@ module pcg_core #(
       end else if (j_inc) begin
         j <= j + 1'b1;
         xp <= xp + 1'b1;
+        ep <= ep + 1'b1;
         opp <= opp + 1'b1;
         j0 <= 1'b0;
         jm1 <= j == m2;
@@ -852,6 +884,7 @@ module pcg_core #(
       err_zero <= 1'b0;
       cmd_err <= 1'b0;
       acc_pend <= 1'b0;
+      xacc_pend <= 1'b0;
       s1_v <= 1'b0;
       s2_v <= 1'b0;
       s3_v <= 1'b0;
@@ -866,6 +899,7 @@ module pcg_core #(
       acc_pend <= mem_idle && mem_we && mem_sel == 3'd3;
       acc_addr <= mem_addr[SA-1:0];
       acc_word <= mem_wdata;
+      xacc_pend <= mem_idle && mem_we && mem_sel == 3'd4;
       sel_d <= mem_sel;
       lo_bit_d <= mem_addr[0];
 
@@ -890,7 +924,7 @@ module pcg_core #(
       s2_delta <= drow;
       // one SB_MAC16: operand multiplexers, the multiply, the post-adder (FWD: a row's first product
       // carries bias · 2^11) and the output register
-      s2_prod <= $signed(is_upd ? drow : wq) * $signed(is_err ? dq : x_q) + s1_addend;
+      s2_prod <= $signed(is_upd ? drow : elem ? 16'sd8192 : wq) * $signed(is_err ? dq : x_q) + s1_addend;
       s3_v <= s2_v;
       s3_last <= s2_last;
       s3_dst <= s2_dst;
@@ -927,6 +961,7 @@ module pcg_core #(
           x_dcur <= c_dcur[cmd_ctx];
           x_dlast <= c_dlast[cmd_ctx];
           act <= cmd_act;
+          elem <= cmd_elem;
           alpha <= cmd_alpha;
           m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;
@@ -952,7 +987,8 @@ module pcg_core #(
                 st <= S_ISSUE;
                 c_stale[cmd_ctx] <= 1'b1;
               end
-              OP_UPDATE: begin
+              OP_UPDATE:
+              if (!cmd_elem) begin
                 st <= S_PREP;
                 c_valid[cmd_ctx] <= 1'b0;
               end
@@ -976,9 +1012,10 @@ module pcg_core #(
             if (cmd_op == OP_SEED) st <= S_IDLE;
             // every op but SEED (and a refused command) leaves S_IDLE
             busy_q <= (cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
-                   || cmd_op == OP_UPDATE || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
+                   || (cmd_op == OP_UPDATE && !cmd_elem) || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
             cmd_err <= !((cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
-                      || cmd_op == OP_UPDATE || cmd_op == OP_ERR || cmd_op == OP_SEED || (SMAX && cmd_op == OP_SMAX));
+                      || (cmd_op == OP_UPDATE && !cmd_elem) || cmd_op == OP_ERR || cmd_op == OP_SEED
+                      || (SMAX && cmd_op == OP_SMAX));
           end
         end
         S_SMAX:

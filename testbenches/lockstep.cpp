@@ -33,7 +33,17 @@ constexpr int kSramWords = PCGRID_RTL_SRAM_WORDS, kSlots = PCGRID_RTL_SLOTS, kXW
 constexpr int kDepth = PCGRID_RTL_DEPTH, kFlitBits = 32;
 
 enum Op : uint8_t { kFwd = 0, kOutErr = 1, kErr = 2, kRelax = 3, kUpdate = 4, kSeed = 5, kSmax = 6 };
-enum Sel : uint8_t { kSelW = 0, kSelBias = 1, kSelX = 2, kSelEsum = 3, kSelVhat = 4, kSelOut = 5, kSelEps = 7 };
+// kSelXAcc is a write of sel 4 (x += word, an elementwise slice's receive); a read of sel 4 is v̂.
+enum Sel : uint8_t {
+  kSelW = 0,
+  kSelBias = 1,
+  kSelX = 2,
+  kSelEsum = 3,
+  kSelVhat = 4,
+  kSelXAcc = 4,
+  kSelOut = 5,
+  kSelEps = 7
+};
 
 using Clock = std::chrono::steady_clock;
 
@@ -45,6 +55,7 @@ class CoreIf {
     Op op = kFwd;
     int ctx = 0;
     bool first = false;
+    bool elem = false;  // an elementwise slice's FWD or ERR (pcg_core ELEM)
     int n = 0, m = 0, wbase = 0, sbase = 0, xbase = 0, obase = 0, lo = 0, hi = 0, act = 0, shift = 0, label = 0;
     int alpha = 0;  // leaky_relu's slope, Q1.15 (fx::ActParams::alpha_q15)
     uint32_t seed = 0;
@@ -81,6 +92,7 @@ class Core final : public CoreIf {
     v_.cmd_op = c.op;
     v_.cmd_ctx = uint8_t(c.ctx);
     v_.cmd_first = c.first;
+    v_.cmd_elem = c.elem;
     v_.cmd_n = uint16_t(c.n);
     v_.cmd_m = uint16_t(c.m);
     v_.cmd_wbase = uint16_t(c.wbase);
@@ -114,7 +126,7 @@ class Core final : public CoreIf {
     v_.mem_wdata = uint16_t(val);
     tick();
     v_.mem_we = 0;
-    if (sel == kSelEsum) tick();  // read-modify-write: the next cycle completes it
+    if (sel == kSelEsum || sel == kSelXAcc) tick();  // read-modify-write: the next cycle completes it
   }
   int16_t read(Sel sel, int addr) override {
     v_.mem_re = 1;
@@ -299,6 +311,10 @@ class Harness final : public Lockstep {
       CoreIf& core = *core_[sl.core];
       const SliceKernel& k = e.kernels()[s];
       for (int r = 0; r < sl.n; ++r) {
+        if (sl.elem) {  // no weights; the x words its parents accumulate into start at 0
+          core.write(kSelX, sl.xbase + r, 0);
+          continue;
+        }
         for (int j = 0; j < sl.m; ++j)
           core.write(kSelW, sl.wbase + r * (sl.m + 1) + j, k.weights()[size_t(r * sl.m + j)]);
         core.write(kSelBias, sl.sbase + r, k.biases()[size_t(r)]);
@@ -354,11 +370,21 @@ class Harness final : public Lockstep {
       const Vertex& v = m_.graph.v(sp.vertex);
       const std::string who = fmt::format("core ({},{}), vertex '{}' (slice {})", cc.x, cc.y, v.name, s);
       if (v.op == OpKind::Input) continue;  // the host's values: nothing to compute
-      if (v.op != OpKind::Dense)
+      const bool elem =
+          v.op == OpKind::Add || v.op == OpKind::Activation || v.op == OpKind::Slice || v.op == OpKind::Concat;
+      if (v.op != OpKind::Dense && !elem)
         throw SimError(
-            fmt::format("{}: the RTL core implements dense slices only, not '{}'; leave this core on "
-                        "the SystemC model",
+            fmt::format("{}: the RTL core implements dense, add, activation, slice and concat slices, not '{}'; "
+                        "leave this core on the SystemC model",
                         who, to_string(v.op)));
+      const auto& parents = m_.graph.parents(sp.vertex);
+      // The core adds a second parent's word into the x buffer as it arrives (sat16 each time): the spec's
+      // sat16 of the whole sum for two parents, not for more.
+      if (v.op == OpKind::Add && parents.size() > 2)
+        throw SimError(
+            fmt::format("{}: the RTL core adds at most 2 parents, this add has {}; leave this core on "
+                        "the SystemC model",
+                        who, parents.size()));
       // The core's activation codes are fx::FxAct's (identity 0, relu 1, leaky_relu 2, hard_tanh 3, tanh 4,
       // sigmoid 5; the last three in pcg_act.sv), the slope the kernel's own Q1.15 value.
       const fx::ActParams ap = e_.kernels()[size_t(s)].act();
@@ -372,15 +398,32 @@ class Harness final : public Lockstep {
       sl.act = act;
       sl.alpha = ap.alpha_q15;
       sl.smax = sp.is_output && v.loss == Loss::SoftmaxCe;  // SMAX (pcg_softmax.sv), else OUTERR (MSE)
+      sl.elem = elem;
       sl.wbase = al.w;
       sl.sbase = al.s;
       sl.xbase = al.x;
+      // An elementwise slice's element e (0-based in the slice) is parent element j of slot k with
+      // e = j + shift(k) − e_lo: its x word is xbase + e, its δ slot sbase + e.
+      std::vector<int64_t> shift(parents.size(), 0);
+      if (v.op == OpKind::Slice) shift[0] = -v.offset;
+      if (v.op == OpKind::Concat)
+        for (size_t k = 1; k < parents.size(); ++k) shift[k] = shift[k - 1] + m_.graph.size_of(parents[k - 1]);
+      for (size_t k = 0; k < parents.size(); ++k) sl.xoff.push_back(elem ? shift[k] - sp.e_lo : -sp.need_lo[k]);
+      if (elem) sl.m = 0;
       al.w += sl.n * (sl.m + 1);
       al.s += sl.n;
-      al.x += sl.m;
+      al.x += elem ? sl.n : sl.m;
       for (const Link& l : sp.err_out) {
         sl.obase.push_back(al.o);
         al.o += int(l.words);
+        if (!elem) continue;
+        if (l.parts.size() != 1)
+          throw SimError(
+              fmt::format("{}: an error message of {} parts (the RTL core's elementwise ERR sends one "
+                          "range per message); leave this core on the SystemC model",
+                          who, l.parts.size()));
+        const Part& pt = l.parts[0];
+        sl.eslot.push_back(sl.sbase + int(pt.lo + shift[size_t(pt.slot)] - sp.e_lo));
       }
       if (al.ctx > kCtx || al.w > kSramWords || al.s > kSlots || al.x > kXWords || al.o > kOWords)
         throw SimError(fmt::format(
@@ -398,14 +441,18 @@ class Harness final : public Lockstep {
     Slice* sl = on(s);
     if (!sl) return;
     CoreIf& c = core(*sl, now);
-    const SlicePlan& sp = plan_.slices[size_t(s)];
     for (const Part& pt : l.parts)
-      for (int64_t j = pt.lo; j < pt.hi; ++j) c.write(kSelX, sl->xbase + int(j - sp.need_lo[size_t(pt.slot)]), *p++);
+      for (int64_t j = pt.lo; j < pt.hi; ++j)
+        c.write(sl->elem ? kSelXAcc : kSelX, sl->xbase + int(j + sl->xoff[size_t(pt.slot)]), *p++);
   }
   int64_t forward(int s, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
     if (!sl) return mc;
     CoreIf::Cmd c = cmd(*sl, kFwd);
+    if (sl->elem) {
+      c.elem = true;
+      c.m = 1;
+    }
     return phase(s, c, mc, now);
   }
   void pred_out(int s, const Link& l, std::vector<int16_t>& payload, int64_t now) override {
@@ -438,6 +485,10 @@ class Harness final : public Lockstep {
     c.lo = int(l.parts.at(0).lo);
     c.hi = int(l.parts.at(0).hi);
     c.obase = sl->obase.at(li);
+    if (sl->elem) {
+      c.elem = true;
+      c.xbase = sl->eslot.at(li);
+    }
     const int64_t cyc = phase(s, c, mc, now);
     CoreIf& co = core(*sl, now);
     std::vector<int16_t> rtl(payload.size(), 0);
@@ -467,6 +518,12 @@ class Harness final : public Lockstep {
   int64_t update(int s, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
     if (!sl) return mc;
+    if (sl->elem) {  // no weights: the SystemC kernel charges nothing, and the core refuses an ELEM UPDATE
+      if (mc != 0)
+        diverge(fmt::format("{} slice {}: the SystemC model charges {} cycles to update an elementwise slice",
+                            where(sl->core), s, mc));
+      return 0;
+    }
     CoreIf::Cmd c = cmd(*sl, kUpdate);
     c.shift = e_.config().shift_lr;
     const int64_t cyc = phase(s, c, mc, now);
@@ -568,7 +625,10 @@ class Harness final : public Lockstep {
     bool on = false;
     int core = 0, ctx = 0, n = 0, m = 0, act = 0, alpha = 0, wbase = 0, sbase = 0, xbase = 0;
     bool smax = false;  // the output error is softmax-CE
+    bool elem = false;  // add, activation, slice or concat: pcg_core's ELEM commands, no weights
     std::vector<int> obase;
+    std::vector<int> eslot;     // ELEM: per error link, the slot of the δ its first word carries
+    std::vector<int64_t> xoff;  // per parent slot: x-buffer word of parent element j = xbase + j + xoff
   };
   struct Alloc {
     int ctx = 0, w = 0, s = 0, x = 0, o = 0;
@@ -775,7 +835,7 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
 
 namespace {
 template <class M>
-RtlRefusal refusal_on(int op, int act, int again_at) {
+RtlRefusal refusal_on(int op, int act, int again_at, bool elem) {
   VerilatedContext ctx;
   Core<M> core(&ctx);
   int64_t cycles = 0;
@@ -786,6 +846,7 @@ RtlRefusal refusal_on(int op, int act, int again_at) {
   if (again_at < 0) {
     c.op = Op(op);
     c.act = act;
+    c.elem = elem;
     out.cycles = core.run(c);
   } else {
     out.cycles = core.run(c, again_at);  // the identity FWD, strobed a second time while busy
@@ -802,10 +863,40 @@ RtlRefusal refusal_on(int op, int act, int again_at) {
 }
 }  // namespace
 
-RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at) {
+RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at, bool elem) {
   if (op < 0 || op > 7 || act < 0 || act > 7)
     throw SimError(fmt::format("rtl_refusal: op {} and activation {} (each 0 .. 7: 3-bit fields)", op, act));
-  return acts ? refusal_on<Vpcg_core>(op, act, again_at) : refusal_on<Vpcg_core_noacts>(op, act, again_at);
+  return acts ? refusal_on<Vpcg_core>(op, act, again_at, elem) : refusal_on<Vpcg_core_noacts>(op, act, again_at, elem);
+}
+
+RtlElemAdd rtl_elem_add(const std::vector<int16_t>& a, const std::vector<int16_t>& b, int act) {
+  const int n = int(a.size());
+  if (n < 1 || n > 127 || b.size() != a.size())
+    throw SimError(fmt::format("rtl_elem_add: {} and {} words (1 .. 127, as many of each)", n, b.size()));
+  VerilatedContext ctx;
+  Core<Vpcg_core> core(&ctx);
+  RtlElemAdd out;
+  const int xbase = 100;  // away from 0: the x pointer must start at the command's base
+  for (int k = 0; k < n; ++k) core.write(kSelX, xbase + k, 0);
+  CoreIf::Cmd c;
+  c.op = kFwd;
+  c.elem = true;
+  c.n = n;
+  c.m = 1;
+  c.xbase = xbase;
+  c.act = act;
+  for (int round = 0; round < 2; ++round) {
+    for (int k = 0; k < n; ++k) core.write(kSelXAcc, xbase + k, a[size_t(k)]);
+    for (int k = 0; k < n; ++k) core.write(kSelXAcc, xbase + k, b[size_t(k)]);
+    const int64_t cyc = core.run(c);
+    if (core.cmd_err()) throw SimError("rtl_elem_add: the core refused the ELEM FWD (a core defect)");
+    if (round == 0) out.cycles = cyc;
+    for (int k = 0; k < n; ++k) (round == 0 ? out.vhat : out.vhat_again).push_back(core.read(kSelVhat, k));
+    if (round == 0)
+      for (int k = 0; k < n; ++k) out.x_after.push_back(core.read(kSelX, xbase + k));
+  }
+  write_coverage(ctx, "elem");
+  return out;
 }
 
 RtlSoftmax rtl_softmax_ce(const std::vector<int16_t>& vhat, int label, bool mutant) {

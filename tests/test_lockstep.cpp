@@ -386,6 +386,13 @@ TEST_CASE("the RTL core refuses commands it cannot carry out and raises cmd_err"
       CHECK(r.vhat == before);            // no other op writes v̂
       CHECK_FALSE(r.cmd_err_after_seed);
     }
+    {
+      INFO("UPDATE with cmd_elem (an elementwise slice has no weights)");
+      const RtlRefusal r = rtl_refusal(acts, 4, 0, -1, true);
+      CHECK(r.cmd_err);
+      CHECK(r.cycles == 0);
+      CHECK_FALSE(r.cmd_err_after_seed);
+    }
     for (const int at : {0, 2, 5}) {
       INFO("a second strobe in busy cycle " << at);
       const RtlRefusal r = rtl_refusal(acts, 0, 0, at);
@@ -434,6 +441,59 @@ TEST_CASE("RTL lockstep with leaky_relu, tanh and sigmoid slices", "[rtl][sim]")
   // the hidden layers' cores run the ACTS = 1 core, the softmax output's the ACTS = 0 one
   CHECK(r.at("rtl_cores_with_acts") > 0);
   CHECK(r.at("rtl_cores_with_acts") < r.at("rtl_cores"));
+  check_lr1_matches_systemc(m);
+}
+
+// The elementwise add as the core does it: each parent's words added into the x buffer as they arrive
+// (x = sat16(x + word)), then ELEM FWD: pre = x, v̂ = act(pre), x cleared behind the read. For two parents that
+// is the spec's sat16(a + b) (fixed-point.md), at both clamps too.
+TEST_CASE("RTL elementwise add: x accumulates with saturation and FWD clears it", "[rtl]") {
+  std::vector<int16_t> a = {30000, -30000, 32767, -32768, 1, -1, 0, 20000, -5, 2048};
+  std::vector<int16_t> b = {30000, -30000, 32767, -32768, -1, 1, 0, -30000, 7, 2048};
+  for (int k = 0; k < 40; ++k) {
+    a.push_back(int16_t(k * 1637 - 30000));
+    b.push_back(int16_t(25000 - k * 1291));
+  }
+  for (const int act : {0, 1, 3, 4, 5}) {
+    INFO("activation code " << act);
+    const RtlElemAdd r = rtl_elem_add(a, b, act);
+    fx::ActParams ap;
+    ap.kind = fx::FxAct(act);
+    REQUIRE(r.vhat.size() == a.size());
+    for (size_t k = 0; k < a.size(); ++k) {
+      INFO("k " << k << ": " << a[k] << " + " << b[k]);
+      CHECK(r.vhat[k] == fx::act_forward(ap, fx::sat16(int64_t(a[k]) + b[k])));
+      CHECK(r.x_after[k] == 0);
+    }
+    CHECK(r.vhat_again == r.vhat);
+    CHECK(r.cycles == 4 + int64_t(a.size()));
+  }
+}
+
+// Every elementwise kind the RTL core runs with ELEM commands (add, activation-only, slice, concat), sliced
+// over small cores so that slices and concats cut across slice boundaries and parents arrive on several links.
+const char* kRtlElem = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-elem", "vertices": [
+    {"name": "x", "op": "input", "shape": [16]},
+    {"name": "h1", "op": "dense", "parents": ["x"], "units": 12, "activation": "tanh"},
+    {"name": "h2", "op": "dense", "parents": ["x"], "units": 8, "activation": "leaky_relu", "alpha": 0.1},
+    {"name": "s1", "op": "slice", "parents": ["h1"], "offset": 2, "length": 8, "activation": "relu"},
+    {"name": "s2", "op": "slice", "parents": ["h1"], "offset": 0, "length": 4},
+    {"name": "a", "op": "add", "parents": ["s1", "h2"], "activation": "sigmoid"},
+    {"name": "c", "op": "concat", "parents": ["a", "s2"]},
+    {"name": "t", "op": "activation", "parents": ["c"], "activation": "hard_tanh"},
+    {"name": "out", "op": "dense", "parents": ["t"], "units": 4, "loss": "softmax_ce"}]})";
+
+TEST_CASE("RTL lockstep with elementwise slices: add / activation / slice / concat (ELEM)", "[rtl][sim]") {
+  const Mapping m = test_mapping(kRtlElem, small_arch(4, 4, 128, 8));
+  int elem = 0;
+  for (const Slice& s : m.slices) {
+    const OpKind k = m.graph.v(s.vertices.front()).op;
+    elem += k == OpKind::Add || k == OpKind::Activation || k == OpKind::Slice || k == OpKind::Concat;
+  }
+  REQUIRE(elem >= 5);
+  const nlohmann::json r = check_lockstep_matches_systemc(m);
+  INFO(r.dump());
+  CHECK(r.at("kept_on_systemc").empty());
   check_lr1_matches_systemc(m);
 }
 

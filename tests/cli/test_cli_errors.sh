@@ -326,15 +326,16 @@ run "train --rtl-cores 0,0: the softmax output core runs on the RTL" train "$SMA
 expect_ok
 stdout_has "1 cores, 0 routers on the Verilated RTL: 0 mismatches"
 
-# an activation-only vertex (op "activation"): the RTL core runs dense slices only
-sed 's/"parents": \["h"\], "units": 10/"parents": ["a"], "units": 10/; s/  {"name": "out"/  {"name": "a", "op": "activation", "parents": ["h"], "activation": "tanh"},\n  {"name": "out"/' \
+# a mul vertex (op "mul", a gate): the RTL core runs dense and the elementwise add, activation, slice and
+# concat slices, not mul
+sed 's/"parents": \["h"\], "units": 10/"parents": ["a"], "units": 10/; s/  {"name": "out"/  {"name": "g", "op": "activation", "parents": ["h"], "activation": "sigmoid"},\n  {"name": "a", "op": "mul", "parents": ["h", "g"]},\n  {"name": "out"/' \
   "$SMALL" >"$TMP/small_act.json"
-run "map the small model with an activation-only vertex" map "$TMP/small_act.json" -o "$TMP/small_act.map.json"
+run "map the small model with a mul vertex" map "$TMP/small_act.json" -o "$TMP/small_act.map.json"
 expect_ok
 run "train --rtl-cores naming a core the RTL cannot run" train "$TMP/small_act.map.json" --engine cycle \
-  --train-samples 2 --test-samples 2 --rtl-cores 1,0
+  --train-samples 2 --test-samples 2 --rtl-cores 3,1
 expect_fail
-stderr_has "core (1,0), vertex 'a' (slice 5): the RTL core implements dense slices only, not 'activation'; leave this core on the SystemC model"
+stderr_has "core (3,1), vertex 'a' (slice 6): the RTL core implements dense, add, activation, slice and concat slices, not 'mul'; leave this core on the SystemC model"
 
 run "train --vcd-core outside the grid" train "$SMAP" --engine cycle --vcd "$TMP/t.vcd" --vcd-core 9,9
 expect_fail

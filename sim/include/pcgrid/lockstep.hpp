@@ -106,14 +106,24 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
 // else the synthesized ACTS = 0 one) a one-column FWD (identity) sets v̂ = (100, −200); the weights then change to
 // (300, −600) and the probe runs: `op` (the core's op code) with activation `act` and the same fields; with
 // `again_at` >= 0 instead the identity FWD again, strobed a second time in its busy cycle `again_at` (`op` and
-// `act` unused). Returns
+// `act` unused); `elem`: the probe carries cmd_elem (an elementwise slice's command). Returns
 // the probe's busy cycles, cmd_err after it, v̂ after it, and cmd_err after a SEED that follows (it must clear it).
 struct RtlRefusal {
   int64_t cycles = 0;
   bool cmd_err = false, cmd_err_after_seed = true;
   std::vector<int16_t> vhat;
 };
-RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at = -1);
+RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at = -1, bool elem = false);
+
+// The RTL core's elementwise add on its own (tests): on the ACTS = 1 core, two parents' words a[k], b[k] (k < n ≤
+// 127) are accumulated into the x buffer through the memory port (sel 4: x = sat16(x + word)), then an ELEM FWD
+// with activation `act` runs. Returns v̂, the x words after the FWD (it clears them) and its busy cycles; a second
+// round with the same words must give the same v̂.
+struct RtlElemAdd {
+  std::vector<int16_t> vhat, vhat_again, x_after;
+  int64_t cycles = 0;
+};
+RtlElemAdd rtl_elem_add(const std::vector<int16_t>& a, const std::vector<int16_t>& b, int act);
 
 // Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
 void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
