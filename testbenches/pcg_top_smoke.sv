@@ -8,7 +8,7 @@
 // output error (SMAX) of the second (ε read back). With -DACTS_SMOKE (a tile built with ACTS = 1, CTests
 // rtl_top_smoke_acts and rtl_top_gate_smoke_acts) also forward passes with tanh, sigmoid and leaky_relu
 // (pcg_act.sv: v̂ and the derivative word read back). Also the refusal of commands the core cannot carry out
-// (cmd_err). Prints PASS or
+// (cmd_err), and an elementwise add (ELEM: the x accumulate and FWD with cmd_elem). Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -45,7 +45,8 @@ module pcg_top_smoke;
   logic [7:0] b0, b1, b2;
   integer errors = 0;
   // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
-  localparam int CLabel = 32, CAct = 53, CWbase = 136, CM = 152, CN = 168, COp = 186, CAlpha = 192;
+  localparam int CLabel = 32, CAct = 53, CXbase = 104, CWbase = 136, CM = 152, CN = 168, COp = 186, CElem = 190;
+  localparam int CAlpha = 192;
   logic [223:0] cmd;  // 192 bits are shifted in (224 for a tile with ACTS = 1: the leaky slope on top)
   logic signed [15:0] v0, v1;
   task automatic memwr(input [2:0] sel, input [15:0] a, input [15:0] d);
@@ -173,6 +174,25 @@ module pcg_top_smoke;
     act(1, 0);
     readb(8, b0);
     if (b0[0] !== 1'b1 || busy) begin $display("FAIL undefined op 7 not refused (%b, busy %b)", b0, busy); errors++; end
+    // An elementwise add (ELEM, load bit 190): two parents' words added into x words 200 and 201 through the
+    // memory port's accumulate (sel 4 write: x = sat16(x + word)), then FWD with cmd_elem: v̂ = x (identity),
+    // and the x words cleared behind the read. 30000 + 30000 saturates to 32767; −100 + 50 = −50.
+    memwr(2, 200, 16'd0); memwr(2, 201, 16'd0);
+    memwr(4, 200, 16'sd30000); memwr(4, 201, -16'sd100); memwr(4, 200, 16'sd30000); memwr(4, 201, 16'sd50);
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CXbase+:16] = 16'd200; cmd[CElem] = 1'b1;
+`ifdef ACTS_SMOKE
+    for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
+`else
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+`endif
+    act(1, 0);
+    repeat (12) @(negedge clk);
+    if (busy) begin $display("FAIL core still busy (ELEM FWD)"); errors++; end
+    memrd(4, 0, v0); memrd(4, 1, v1);
+    if (v0 !== 16'sd32767 || v1 !== -16'sd50) begin $display("FAIL ELEM add v %0d %0d", v0, v1); errors++; end
+    memrd(2, 200, v0); memrd(2, 201, v1);
+    if (v0 !== 16'sd0 || v1 !== 16'sd0) begin $display("FAIL ELEM FWD left x %0d %0d", v0, v1); errors++; end
 `ifdef ACTS_SMOKE
     // The table and leaky activations (pcg_act.sv) on a 2 x 1 slice: W = pre (x = 8192 = 4.0, bias 0, so
     // pre = round(W·x / 2^13) = W), then v̂ and the derivative word {m, pass} (sel 6, written one edge after
