@@ -37,6 +37,10 @@
 //                of the link's first element: an identity Jacobian, for add, activation, slice and concat)
 //                                                                                ops = [n] + (hi − lo)
 //           (both through the MAC with the operand 1.0 in place of the weight: exact). UPDATE is refused.
+//           With cmd_mul (a mul slice, two parents a and b): the weight SRAM holds b[e] at wbase + 2e and a[e]
+//           at wbase + 2e + 1, the x buffer a[e]; FWD (m = 1) pre = sat16(round(W[wbase + 2r]·x[xbase + r] /
+//           2^11)), and ERR (m = 1: stride 2; cmd_wbase + lo the word of the link's first element's other
+//           parent) out[obase + k] = sat16(round(δ[xbase + k]·W[wv] / 2^11)).                ops as above
 //   SMAX    softmax cross-entropy output error ε = [k = label]·2^13 − round(2^13·softmax(v̂)_k) in the table and
 //           divider arithmetic of docs/fixed-point.md (pcg_softmax.sv; only with SMAX = 1)  4 + 20·n cycles
 // Activations (cmd_act, fx::FxAct's codes): identity (0), relu (1), hard_tanh (3) here; with ACTS = 1 (the
@@ -73,6 +77,7 @@ module pcg_core #(
     input  logic [ 1:0] cmd_ctx,
     input  logic        cmd_first,  // ERR: the first link of this phase
     input  logic        cmd_elem,  // FWD, ERR: an elementwise slice (add, activation, slice, concat), see ELEM
+    input  logic        cmd_mul,  // with cmd_elem: a mul slice (the product of two parents), see ELEM
     input  logic [15:0] cmd_n,
     input  logic [15:0] cmd_m,
     input  logic [15:0] cmd_wbase,
@@ -130,16 +135,18 @@ module pcg_core #(
     add3 = 20'(t >>> 1);
   endfunction
   // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits, of sat32(acc_in):
-  // acc_in is the accumulator register, 33 bits, whose clamp to 32 bits is deferred (see `acc`). For
-  // acc_in outside the int32 range this is the result of the clamped value too (both saturate to
-  // ±32767/−32768: |sat32| ≥ 2^31 − 1 is far beyond 2^28), so round13(acc_in) = round13_32(sat32(acc_in)).
+  // acc_in is the accumulator register, 33 bits, whose clamp to 32 bits is deferred (see `acc`), sign-extended
+  // to 35 bits (or, for ELEM's mul, the product times 4: round(p / 2^11) = round(4p / 2^13), and 4p needs 35
+  // bits at p = 2^30). For acc_in outside the int32 range this is the result of the clamped value too (both
+  // saturate to ±32767/−32768: |sat32| ≥ 2^31 − 1 is far beyond 2^28), so round13(acc_in) =
+  // round13_32(sat32(acc_in)).
   /* verilator lint_off UNUSEDSIGNAL */  // acc_in[11:0] are below the rounding bit
-  function automatic logic signed [15:0] round13(input logic signed [32:0] acc_in);
+  function automatic logic signed [15:0] round13(input logic signed [34:0] acc_in);
     // = sat16((acc + 4096) >>> 13) = sat16(q + r), q = acc >>> 13, r = acc[12]; written so that the clamp
     // tests read acc's bits directly (no carry chain before them) and only the 16-bit q + r is a chain
     // (Fmax). q + r > 32767: q ≥ 32768, or q = 32767 and r. q + r < −32768: q ≤ −32769, unless q = −32769
     // and r.
-    logic [4:0] top;
+    logic [6:0] top;
     logic r, mid_ones, pos, neg;
     logic [15:0] qr;
 `ifdef PCG_MUTATE_ROUNDING
@@ -147,10 +154,10 @@ module pcg_core #(
 `else
     r = acc_in[12];
 `endif
-    top = acc_in[32:28];
+    top = acc_in[34:28];
     mid_ones = &acc_in[27:13];
-    pos = !top[4] && (top[3:0] != 4'b0000 || (mid_ones && r));
-    neg = top[4] && top[3:0] != 4'b1111 && !(top[3:0] == 4'b1110 && mid_ones && r);
+    pos = !top[6] && (top[5:0] != 6'b000000 || (mid_ones && r));
+    neg = top[6] && top[5:0] != 6'b111111 && !(top[5:0] == 6'b111110 && mid_ones && r);
     qr = acc_in[28:13] + 16'(r);
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
   endfunction
@@ -292,6 +299,7 @@ module pcg_core #(
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
   logic elem;  // ELEM (registered with the command)
+  logic mulm;  // ELEM mul: the weight word is the operand and the sum is rounded by 2^11, not 2^13
   logic [SA-1:0] ep;  // ELEM ERR: the δ slot of the next copy
   logic [14:0] alpha;
   logic [1:0] ctx;
@@ -362,6 +370,8 @@ module pcg_core #(
   // in the SB_MAC16's post-adder (s2_prod); |bias · 2^11 + w · x| ≤ 2^26 + 2^30 cannot saturate, so
   // sat32(b · 2^11 + p0) = b · 2^11 + p0 as the spec has it.
   logic signed [32:0] acc;
+  // what s4 rounds: the sum (sign-extended), or ELEM mul's single product times 4 (rounded by 2^11)
+  wire signed [34:0] acc_r = mulm ? {acc, 2'b00} : {{2{acc[32]}}, acc};
 
   logic s4_v, s4_ov;  // s4_ov: ERR, the out-buffer write of a finished sum
   logic [DW-1:0] s4_dst;
@@ -457,7 +467,7 @@ module pcg_core #(
         .clk(clk),
         .act(act),
         .alpha(alpha),
-        .pre3(round13(acc)),  // s4_pre's next value (the ROM is addressed from it)
+        .pre3(round13(acc_r)),  // s4_pre's next value (the ROM is addressed from it)
         .pre4(s4_pre),
         .pass5i(fp5_wd),
         .table4(a_table4),
@@ -924,7 +934,7 @@ module pcg_core #(
       s2_delta <= drow;
       // one SB_MAC16: operand multiplexers, the multiply, the post-adder (FWD: a row's first product
       // carries bias · 2^11) and the output register
-      s2_prod <= $signed(is_upd ? drow : elem ? 16'sd8192 : wq) * $signed(is_err ? dq : x_q) + s1_addend;
+      s2_prod <= $signed(is_upd ? drow : elem && !mulm ? 16'sd8192 : wq) * $signed(is_err ? dq : x_q) + s1_addend;
       s3_v <= s2_v;
       s3_last <= s2_last;
       s3_dst <= s2_dst;
@@ -936,7 +946,7 @@ module pcg_core #(
       fp5_we <= pre_we;
       s4_ov <= s3_v && s3_last && is_err;
       s4_dst <= s3_dst;
-      s4_pre <= round13(acc);
+      s4_pre <= round13(acc_r);
       // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
       drow_load <= is_upd && (st == S_PREP || (st == S_ISSUE && jm));
       if (drow_load) drow <= s1_delta;
@@ -962,6 +972,7 @@ module pcg_core #(
           x_dlast <= c_dlast[cmd_ctx];
           act <= cmd_act;
           elem <= cmd_elem;
+          mulm <= cmd_elem && cmd_mul;
           alpha <= cmd_alpha;
           m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;

@@ -21,7 +21,7 @@
 // registered):
 //   0 SHIFT   load <= {load, wdata_i}: a 192-bit load register filled a byte at a time, last byte = LSBs
 //             (224 bits with ACTS = 1)
-//   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 191
+//   1 CMD     cmd_valid for one cycle, the command fields from load (layout: localparams C* below, 192
 //             bits; with ACTS = 1 also the leaky slope at 206:192). The core's rules apply: only while
 //             busy_o = 0.
 //   2 MEMWR   mem_we with mem_sel = load[34:32], mem_addr = load[31:16], mem_wdata = load[15:0]
@@ -78,13 +78,13 @@ module pcg_top #(
     output logic       flit_o
 );
   localparam int FLIT_BITS = 32;  // the host protocol and the NI assume 32-bit flits
-  localparam int LoadBits = ACTS ? 224 : 192;  // ACTS: the leaky slope above the 191 command bits
+  localparam int LoadBits = ACTS ? 224 : 192;  // ACTS: the leaky slope above the 192 command bits
   localparam int NiA = $clog2(NI_DEPTH);
 
   // Command layout in the load register: the LSB of each field.
   localparam int CSeed = 0, CLabel = 32, CShift = 48, CAct = 53, CHi = 56, CLo = 72, CObase = 88;
   localparam int CXbase = 104, CSbase = 120, CWbase = 136, CM = 152, CN = 168, CCtx = 184, COp = 186;
-  localparam int CFirst = 189, CElem = 190, CAlpha = 192;
+  localparam int CFirst = 189, CElem = 190, CMul = 191, CAlpha = 192;
 
   localparam logic [3:0] AShift = 4'd0, ACmd = 4'd1, AMemWr = 4'd2, AMemRd = 4'd3;
   localparam logic [3:0] AInject = 4'd4, ACredit = 4'd5, ARsel = 4'd6, AWatch = 4'd7;
@@ -314,6 +314,7 @@ module pcg_top #(
         .cmd_ctx(load_q[CCtx+:2]),
         .cmd_first(load_q[CFirst]),
         .cmd_elem(load_q[CElem]),
+        .cmd_mul(load_q[CMul]),
         .cmd_n(load_q[CN+:16]),
         .cmd_m(load_q[CM+:16]),
         .cmd_wbase(load_q[CWbase+:16]),

@@ -56,6 +56,7 @@ class CoreIf {
     int ctx = 0;
     bool first = false;
     bool elem = false;  // an elementwise slice's FWD or ERR (pcg_core ELEM)
+    bool mul = false;   // with elem: a mul slice
     int n = 0, m = 0, wbase = 0, sbase = 0, xbase = 0, obase = 0, lo = 0, hi = 0, act = 0, shift = 0, label = 0;
     int alpha = 0;  // leaky_relu's slope, Q1.15 (fx::ActParams::alpha_q15)
     uint32_t seed = 0;
@@ -93,6 +94,7 @@ class Core final : public CoreIf {
     v_.cmd_ctx = uint8_t(c.ctx);
     v_.cmd_first = c.first;
     v_.cmd_elem = c.elem;
+    v_.cmd_mul = c.mul;
     v_.cmd_n = uint16_t(c.n);
     v_.cmd_m = uint16_t(c.m);
     v_.cmd_wbase = uint16_t(c.wbase);
@@ -370,12 +372,12 @@ class Harness final : public Lockstep {
       const Vertex& v = m_.graph.v(sp.vertex);
       const std::string who = fmt::format("core ({},{}), vertex '{}' (slice {})", cc.x, cc.y, v.name, s);
       if (v.op == OpKind::Input) continue;  // the host's values: nothing to compute
-      const bool elem =
-          v.op == OpKind::Add || v.op == OpKind::Activation || v.op == OpKind::Slice || v.op == OpKind::Concat;
+      const bool elem = v.op == OpKind::Add || v.op == OpKind::Activation || v.op == OpKind::Slice ||
+                        v.op == OpKind::Concat || v.op == OpKind::Mul;
       if (v.op != OpKind::Dense && !elem)
         throw SimError(
-            fmt::format("{}: the RTL core implements dense, add, activation, slice and concat slices, not '{}'; "
-                        "leave this core on the SystemC model",
+            fmt::format("{}: the RTL core implements dense, add, mul, activation, slice and concat slices, not "
+                        "'{}'; leave this core on the SystemC model",
                         who, to_string(v.op)));
       const auto& parents = m_.graph.parents(sp.vertex);
       // The core adds a second parent's word into the x buffer as it arrives (sat16 each time): the spec's
@@ -399,6 +401,8 @@ class Harness final : public Lockstep {
       sl.alpha = ap.alpha_q15;
       sl.smax = sp.is_output && v.loss == Loss::SoftmaxCe;  // SMAX (pcg_softmax.sv), else OUTERR (MSE)
       sl.elem = elem;
+      sl.mul = v.op == OpKind::Mul;  // exactly two parents (make_plan checks)
+      sl.e_lo = int(sp.e_lo);
       sl.wbase = al.w;
       sl.sbase = al.s;
       sl.xbase = al.x;
@@ -410,7 +414,7 @@ class Harness final : public Lockstep {
         for (size_t k = 1; k < parents.size(); ++k) shift[k] = shift[k - 1] + m_.graph.size_of(parents[k - 1]);
       for (size_t k = 0; k < parents.size(); ++k) sl.xoff.push_back(elem ? shift[k] - sp.e_lo : -sp.need_lo[k]);
       if (elem) sl.m = 0;
-      al.w += sl.n * (sl.m + 1);
+      al.w += sl.mul ? 2 * sl.n : sl.n * (sl.m + 1);
       al.s += sl.n;
       al.x += elem ? sl.n : sl.m;
       for (const Link& l : sp.err_out) {
@@ -442,8 +446,16 @@ class Harness final : public Lockstep {
     if (!sl) return;
     CoreIf& c = core(*sl, now);
     for (const Part& pt : l.parts)
-      for (int64_t j = pt.lo; j < pt.hi; ++j)
-        c.write(sl->elem ? kSelXAcc : kSelX, sl->xbase + int(j + sl->xoff[size_t(pt.slot)]), *p++);
+      for (int64_t j = pt.lo; j < pt.hi; ++j) {
+        if (sl->mul) {  // a: x buffer and weight word 2e + 1; b: weight word 2e
+          const int e = int(j) - sl->e_lo;
+          if (pt.slot == 0) c.write(kSelX, sl->xbase + e, *p);
+          c.write(kSelW, sl->wbase + 2 * e + (pt.slot == 0 ? 1 : 0), *p);
+          ++p;
+        } else {
+          c.write(sl->elem ? kSelXAcc : kSelX, sl->xbase + int(j + sl->xoff[size_t(pt.slot)]), *p++);
+        }
+      }
   }
   int64_t forward(int s, int64_t mc, int64_t now) override {
     Slice* sl = on(s);
@@ -451,7 +463,8 @@ class Harness final : public Lockstep {
     CoreIf::Cmd c = cmd(*sl, kFwd);
     if (sl->elem) {
       c.elem = true;
-      c.m = 1;
+      c.mul = sl->mul;
+      c.m = 1;  // mul: the weight address steps by 2 (m + 1)
     }
     return phase(s, c, mc, now);
   }
@@ -488,6 +501,12 @@ class Harness final : public Lockstep {
     if (sl->elem) {
       c.elem = true;
       c.xbase = sl->eslot.at(li);
+      if (sl->mul) {  // the other parent's words, stride 2 (m = 1): the address of element lo is cmd_wbase + lo
+        const Part& pt = l.parts.at(0);
+        c.mul = true;
+        c.m = 1;
+        c.wbase = sl->wbase + 2 * (c.lo - sl->e_lo) + (pt.slot == 1 ? 1 : 0) - c.lo;
+      }
     }
     const int64_t cyc = phase(s, c, mc, now);
     CoreIf& co = core(*sl, now);
@@ -625,7 +644,9 @@ class Harness final : public Lockstep {
     bool on = false;
     int core = 0, ctx = 0, n = 0, m = 0, act = 0, alpha = 0, wbase = 0, sbase = 0, xbase = 0;
     bool smax = false;  // the output error is softmax-CE
-    bool elem = false;  // add, activation, slice or concat: pcg_core's ELEM commands, no weights
+    bool elem = false;  // add, activation, slice, concat or mul: pcg_core's ELEM commands, no weights
+    bool mul = false;   // mul: the parents' words also in the weight SRAM (b at wbase + 2e, a at wbase + 2e + 1)
+    int e_lo = 0;
     std::vector<int> obase;
     std::vector<int> eslot;     // ELEM: per error link, the slot of the δ its first word carries
     std::vector<int64_t> xoff;  // per parent slot: x-buffer word of parent element j = xbase + j + xoff
@@ -896,6 +917,58 @@ RtlElemAdd rtl_elem_add(const std::vector<int16_t>& a, const std::vector<int16_t
       for (int k = 0; k < n; ++k) out.x_after.push_back(core.read(kSelX, xbase + k));
   }
   write_coverage(ctx, "elem");
+  return out;
+}
+
+RtlElemMul rtl_elem_mul(const std::vector<int16_t>& a, const std::vector<int16_t>& b, const std::vector<int16_t>& eps,
+                        int act) {
+  const int n = int(a.size());
+  if (n < 1 || n > 127 || b.size() != a.size() || eps.size() != a.size())
+    throw SimError(
+        fmt::format("rtl_elem_mul: {}, {} and {} words (1 .. 127, as many of each)", n, b.size(), eps.size()));
+  VerilatedContext ctx;
+  Core<Vpcg_core> core(&ctx);
+  RtlElemMul out;
+  const int wbase = 40, xbase = 300;  // away from 0: the pointers must start at the command's bases
+  for (int k = 0; k < n; ++k) {
+    core.write(kSelX, xbase + k, a[size_t(k)]);
+    core.write(kSelW, wbase + 2 * k + 1, a[size_t(k)]);
+    core.write(kSelW, wbase + 2 * k, b[size_t(k)]);
+  }
+  CoreIf::Cmd c;
+  c.op = kFwd;
+  c.elem = true;
+  c.mul = true;
+  c.n = n;
+  c.m = 1;
+  c.wbase = wbase;
+  c.xbase = xbase;
+  c.act = act;
+  out.fwd_cycles = core.run(c);
+  for (int k = 0; k < n; ++k) out.vhat.push_back(core.read(kSelVhat, k));
+  for (int k = 0; k < n; ++k) core.write(kSelEsum, k, eps[size_t(k)]);
+  CoreIf::Cmd rc = c;
+  rc.op = kRelax;
+  rc.elem = rc.mul = false;
+  rc.shift = 0;
+  core.run(rc);
+  // ERR to parent a (needs b: weight words 2k) and to parent b (needs a: 2k + 1); the slice is elements
+  // [0, n) of its vertex, so a link's lo = 0: cmd_wbase + lo is the first element's word.
+  for (int slot = 0; slot < 2; ++slot) {
+    CoreIf::Cmd ec = c;
+    ec.op = kErr;
+    ec.first = slot == 0;
+    ec.lo = 0;
+    ec.hi = n;
+    ec.obase = slot * 128;
+    ec.xbase = 0;  // the δ slot of the first element
+    ec.wbase = wbase + slot;
+    const int64_t cyc = core.run(ec);
+    (slot == 0 ? out.err_a_cycles : out.err_b_cycles) = cyc;
+    for (int k = 0; k < n; ++k)
+      (slot == 0 ? out.err_a : out.err_b).push_back(core.err_zero() ? 0 : core.read(kSelOut, slot * 128 + k));
+  }
+  write_coverage(ctx, "mul");
   return out;
 }
 

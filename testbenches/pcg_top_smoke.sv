@@ -8,7 +8,7 @@
 // output error (SMAX) of the second (ε read back). With -DACTS_SMOKE (a tile built with ACTS = 1, CTests
 // rtl_top_smoke_acts and rtl_top_gate_smoke_acts) also forward passes with tanh, sigmoid and leaky_relu
 // (pcg_act.sv: v̂ and the derivative word read back). Also the refusal of commands the core cannot carry out
-// (cmd_err), and an elementwise add (ELEM: the x accumulate and FWD with cmd_elem). Prints PASS or
+// (cmd_err), and an elementwise add and mul (ELEM: the x accumulate, FWD with cmd_elem / cmd_mul). Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -45,7 +45,7 @@ module pcg_top_smoke;
   logic [7:0] b0, b1, b2;
   integer errors = 0;
   // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
-  localparam int CLabel = 32, CAct = 53, CXbase = 104, CWbase = 136, CM = 152, CN = 168, COp = 186, CElem = 190;
+  localparam int CLabel = 32, CAct = 53, CXbase = 104, CWbase = 136, CM = 152, CN = 168, COp = 186, CElem = 190, CMul = 191;
   localparam int CAlpha = 192;
   logic [223:0] cmd;  // 192 bits are shifted in (224 for a tile with ACTS = 1: the leaky slope on top)
   logic signed [15:0] v0, v1;
@@ -193,6 +193,24 @@ module pcg_top_smoke;
     if (v0 !== 16'sd32767 || v1 !== -16'sd50) begin $display("FAIL ELEM add v %0d %0d", v0, v1); errors++; end
     memrd(2, 200, v0); memrd(2, 201, v1);
     if (v0 !== 16'sd0 || v1 !== 16'sd0) begin $display("FAIL ELEM FWD left x %0d %0d", v0, v1); errors++; end
+    // An elementwise mul (ELEM with cmd_mul, load bit 191): a in the x buffer (300, 301) and at weight words 41
+    // and 43, b at weight words 40 and 42; FWD pre = sat16(round(a·b / 2^11)): (−32768)·(−32768) saturates to
+    // 32767 (the product 2^30 needs the 35-bit rounding input), 3000·(−2048) gives −3000.
+    memwr(2, 300, -16'sd32768); memwr(2, 301, 16'sd3000);
+    memwr(0, 40, -16'sd32768); memwr(0, 41, -16'sd32768); memwr(0, 42, -16'sd2048); memwr(0, 43, 16'sd3000);
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CWbase+:16] = 16'd40; cmd[CXbase+:16] = 16'd300;
+    cmd[CElem] = 1'b1; cmd[CMul] = 1'b1;
+`ifdef ACTS_SMOKE
+    for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
+`else
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+`endif
+    act(1, 0);
+    repeat (12) @(negedge clk);
+    if (busy) begin $display("FAIL core still busy (ELEM mul FWD)"); errors++; end
+    memrd(4, 0, v0); memrd(4, 1, v1);
+    if (v0 !== 16'sd32767 || v1 !== -16'sd3000) begin $display("FAIL ELEM mul v %0d %0d", v0, v1); errors++; end
 `ifdef ACTS_SMOKE
     // The table and leaky activations (pcg_act.sv) on a 2 x 1 slice: W = pre (x = 8192 = 4.0, bias 0, so
     // pre = round(W·x / 2^13) = W), then v̂ and the derivative word {m, pass} (sel 6, written one edge after

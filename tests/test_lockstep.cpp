@@ -470,7 +470,40 @@ TEST_CASE("RTL elementwise add: x accumulates with saturation and FWD clears it"
   }
 }
 
-// Every elementwise kind the RTL core runs with ELEM commands (add, activation-only, slice, concat), sliced
+// The elementwise mul (a gate) as the core does it: FWD pre = sat16(round(a·b / 2^11)) from the weight word and
+// the x word, and the errors to each parent sat16(round(δ·other / 2^11)) (fixed-point.md), at the corners too
+// (−32768 · −32768 = 2^30 needs the 35-bit rounding input).
+TEST_CASE("RTL elementwise mul: forward product and both parents' errors are the specification", "[rtl]") {
+  std::vector<int16_t> a = {-32768, 32767, -32768, 2048, -2048, 1, -1, 1024, 3, 0, 181, -182};
+  std::vector<int16_t> b = {-32768, 32767, 32767, 2048, 2048, 1024, 1024, -1024, 341, 555, 181, 181};
+  std::vector<int16_t> eps = {-32768, 32767, 1, -1, 8192, -8192, 4096, 3, -3, 12345, -7, 0};
+  for (int k = 0; k < 40; ++k) {
+    a.push_back(int16_t(k * 1637 - 30000));
+    b.push_back(int16_t(25000 - k * 1291));
+    eps.push_back(int16_t(k * 997 - 20000));
+  }
+  const int64_t n = int64_t(a.size());
+  for (const int act : {0, 1, 4}) {
+    INFO("activation code " << act);
+    const RtlElemMul r = rtl_elem_mul(a, b, eps, act);
+    fx::ActParams ap;
+    ap.kind = fx::FxAct(act);
+    for (size_t k = 0; k < a.size(); ++k) {
+      INFO("k " << k << ": a " << a[k] << " b " << b[k] << " eps " << eps[k]);
+      const int16_t pre = fx::sat16(fx::rshift_round(int64_t(a[k]) * b[k], fx::kValueFrac));
+      const int16_t v = fx::act_forward(ap, pre);
+      CHECK(r.vhat[k] == v);
+      const int64_t d = fx::act_delta(ap, pre, v, eps[k]);
+      CHECK(r.err_a[k] == fx::sat16(fx::rshift_round(d * b[k], fx::kValueFrac)));
+      CHECK(r.err_b[k] == fx::sat16(fx::rshift_round(d * a[k], fx::kValueFrac)));
+    }
+    CHECK(r.fwd_cycles == 4 + n);
+    CHECK(r.err_a_cycles == 4 + n + n);  // the δ pass, then one operation per word
+    CHECK(r.err_b_cycles == 4 + n);
+  }
+}
+
+// Every elementwise kind the RTL core runs with ELEM commands (add, mul, activation-only, slice, concat), sliced
 // over small cores so that slices and concats cut across slice boundaries and parents arrive on several links.
 const char* kRtlElem = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-elem", "vertices": [
     {"name": "x", "op": "input", "shape": [16]},
@@ -479,18 +512,20 @@ const char* kRtlElem = R"({"format": "pcgrid-model", "version": 1, "name": "rtl-
     {"name": "s1", "op": "slice", "parents": ["h1"], "offset": 2, "length": 8, "activation": "relu"},
     {"name": "s2", "op": "slice", "parents": ["h1"], "offset": 0, "length": 4},
     {"name": "a", "op": "add", "parents": ["s1", "h2"], "activation": "sigmoid"},
-    {"name": "c", "op": "concat", "parents": ["a", "s2"]},
+    {"name": "g", "op": "mul", "parents": ["a", "h2"]},
+    {"name": "c", "op": "concat", "parents": ["g", "s2"]},
     {"name": "t", "op": "activation", "parents": ["c"], "activation": "hard_tanh"},
     {"name": "out", "op": "dense", "parents": ["t"], "units": 4, "loss": "softmax_ce"}]})";
 
-TEST_CASE("RTL lockstep with elementwise slices: add / activation / slice / concat (ELEM)", "[rtl][sim]") {
+TEST_CASE("RTL lockstep with elementwise slices: add / mul / activation / slice / concat (ELEM)", "[rtl][sim]") {
   const Mapping m = test_mapping(kRtlElem, small_arch(4, 4, 128, 8));
   int elem = 0;
   for (const Slice& s : m.slices) {
     const OpKind k = m.graph.v(s.vertices.front()).op;
-    elem += k == OpKind::Add || k == OpKind::Activation || k == OpKind::Slice || k == OpKind::Concat;
+    elem +=
+        k == OpKind::Add || k == OpKind::Activation || k == OpKind::Slice || k == OpKind::Concat || k == OpKind::Mul;
   }
-  REQUIRE(elem >= 5);
+  REQUIRE(elem >= 6);
   const nlohmann::json r = check_lockstep_matches_systemc(m);
   INFO(r.dump());
   CHECK(r.at("kept_on_systemc").empty());

@@ -125,6 +125,18 @@ struct RtlElemAdd {
 };
 RtlElemAdd rtl_elem_add(const std::vector<int16_t>& a, const std::vector<int16_t>& b, int act);
 
+// The RTL core's elementwise mul on its own (tests): on the ACTS = 1 core, a mul slice of n ≤ 127 elements gets
+// its parents' words a[k], b[k] as the harness delivers them (a in the x buffer and at weight word 2k + 1, b at
+// weight word 2k), runs FWD (ELEM mul, activation `act`), ε[k] through RELAX (shift 0), then ERR to parent a
+// (first link of the phase) and to parent b. Returns v̂, the two error payloads and the busy cycles of FWD
+// and of the two ERRs.
+struct RtlElemMul {
+  std::vector<int16_t> vhat, err_a, err_b;
+  int64_t fwd_cycles = 0, err_a_cycles = 0, err_b_cycles = 0;
+};
+RtlElemMul rtl_elem_mul(const std::vector<int16_t>& a, const std::vector<int16_t>& b, const std::vector<int16_t>& eps,
+                        int act);
+
 // Used by attach_lockstep: hands the hooks to the cycle engine (sim/src/grid.cpp).
 void set_lockstep(FxEngine& cycle_engine, std::shared_ptr<Lockstep> l);
 
