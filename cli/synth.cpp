@@ -192,6 +192,7 @@ void check_param_values(const std::map<std::string, long long>& params) {
       {"WITH_ROUTER", 0, 1, false, "a bit parameter"},
       {"SMAX", 0, 1, false, "a bit parameter"},
       {"ACTS", 0, 1, false, "a bit parameter"},
+      {"ELEM", 0, 1, false, "a bit parameter"},
       {"MY_X", 0, 255, false, "the router's coordinates are 8 bits"},
       {"MY_Y", 0, 255, false, "the router's coordinates are 8 bits"},
       {"DEPTH", 1, 16, false, "the router's input buffer depth"},
@@ -679,10 +680,12 @@ int run_synth(const SynthOpts& o) {
   const bool no_router = param_or(params, "WITH_ROUTER", 1) == 0;
   const bool smax = param_or(params, "SMAX", 1) != 0;
   const bool acts = param_or(params, "ACTS", 0) != 0;  // pcg_top's default 0
+  const bool elem = param_or(params, "ELEM", 0) != 0;  // pcg_top's default 0
   const std::string core_is =
       no_core ? ""
               : std::string(smax ? "; the core with its softmax unit" : "; the core without its softmax unit, SMAX=0") +
-                    (acts ? ", with leaky_relu/tanh/sigmoid (ACTS=1)" : "");
+                    (acts ? ", with leaky_relu/tanh/sigmoid (ACTS=1)" : "") +
+                    (elem ? ", with elementwise slices (ELEM=1)" : "");
   const std::string what = (no_core && no_router ? "host port only, WITH_CORE=0 WITH_ROUTER=0"
                             : no_core            ? "the router alone behind the host port, WITH_CORE=0"
                             : no_router          ? "the core alone behind the host port, WITH_ROUTER=0"
@@ -733,9 +736,10 @@ int run_synth(const SynthOpts& o) {
                "measures the core or the router alone{}{})\n",
                t.device, over, shown(over_log.filename().string()),
                std::string(t.name) == "up5k" ? "; --target hx8k has more logic cells" : "",
-               acts && smax && !no_core ? "; the softmax unit and ACTS do not fit one tile: --param SMAX=0 builds the "
-                                          "hidden-layer tile with ACTS"
-                                        : "");
+               (acts || elem) && smax && !no_core
+                   ? "; the softmax unit and ACTS or ELEM do not fit one tile: --param SMAX=0 builds the hidden-layer "
+                     "tile with them"
+                   : "");
   if (o.json) {
     fmt::print("{}\n", j.dump());
     return rc;

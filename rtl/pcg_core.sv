@@ -36,7 +36,8 @@
 //           ERR: the δ pass as above, then out[obase + k] = δ[xbase + k], k < hi − lo (cmd_xbase is the δ slot
 //                of the link's first element: an identity Jacobian, for add, activation, slice and concat)
 //                                                                                ops = [n] + (hi − lo)
-//           (both through the MAC with the operand 1.0 in place of the weight: exact). UPDATE is refused.
+//           (both through the MAC with the operand 1.0 in place of the weight: exact). UPDATE is refused, and
+//           so is every cmd_elem command in a core built with ELEM = 0 (pcg_top's default: the UP5K tile).
 //           With cmd_mul (a mul slice, two parents a and b): the weight SRAM holds b[e] at wbase + 2e and a[e]
 //           at wbase + 2e + 1, the x buffer a[e]; FWD (m = 1) pre = sat16(round(W[wbase + 2r]·x[xbase + r] /
 //           2^11)), and ERR (m = 1: stride 2; cmd_wbase + lo the word of the link's first element's other
@@ -48,7 +49,8 @@
 // Refused commands: a strobe that the core cannot carry out changes nothing (busy stays low, no state,
 // context or memory changes) and sets cmd_err, which the next accepted command clears: an undefined op (7),
 // SMAX without the unit (SMAX = 0), a FWD whose activation code the core lacks (2, 4 and 5 with ACTS = 0;
-// 6 and 7 always), an UPDATE with cmd_elem (an elementwise slice has no weights), and any strobe while busy. The host reads cmd_err after each command (pcg_top: readback
+// 6 and 7 always), an UPDATE with cmd_elem (an elementwise slice has no weights), a FWD or ERR with cmd_elem in a
+// core built without ELEM, and any strobe while busy. The host reads cmd_err after each command (pcg_top: readback
 // byte 8, bit 0); the lockstep harness reports it as a divergence.
 // Command limits (the harness checks them against the mapping): n <= SLOTS, m <= XWORDS, lo < hi <= m,
 // bases inside their memories, shift <= 20 (the weight step's 11 + shift must stay below 32). The loop
@@ -68,7 +70,8 @@ module pcg_core #(
     parameter int OWORDS = 1024,  // outgoing-error buffer
     parameter int CTX = 4,  // slices per core
     parameter bit SMAX = 1'b1,  // the softmax output-error unit (pcg_softmax: 2 block RAMs, 1 SB_MAC16)
-    parameter bit ACTS = 1'b1  // leaky_relu, tanh and sigmoid (pcg_act: 3 block RAMs of tables; frees 2, see u_rng)
+    parameter bit ACTS = 1'b1,  // leaky_relu, tanh and sigmoid (pcg_act: 3 block RAMs of tables; frees 2, see u_rng)
+    parameter bit ELEM = 1'b1  // elementwise slices (cmd_elem, cmd_mul: add, mul, activation, slice, concat)
 ) (
     input  logic        clk,
     input  logic        rst,
@@ -298,8 +301,10 @@ module pcg_core #(
 
   // ---- command registers and per-slice contexts ----------------------------------------------------
   logic [2:0] op, act;
-  logic elem;  // ELEM (registered with the command)
-  logic mulm;  // ELEM mul: the weight word is the operand and the sum is rounded by 2^11, not 2^13
+  // ELEM (registered with the command; constant 0 in a core built with ELEM = 0, whose logic then folds away)
+  logic elem_q, mulm_q;
+  wire elem = ELEM && elem_q;
+  wire mulm = ELEM && mulm_q;  // ELEM mul: the weight word is the operand and the sum is rounded by 2^11, not 2^13
   logic [SA-1:0] ep;  // ELEM ERR: the δ slot of the next copy
   logic [14:0] alpha;
   logic [1:0] ctx;
@@ -417,6 +422,7 @@ module pcg_core #(
   wire sm_start = st == S_IDLE && cmd_valid && cmd_op == OP_SMAX;
   // FWD's activation code is one this core has (fx::FxAct: 0..5; 2, 4, 5 only with ACTS)
   wire act_ok = ACTS ? cmd_act <= 3'd5 : cmd_act == 3'd0 || cmd_act == ACT_RELU || cmd_act == ACT_HTANH;
+  wire elem_ok = ELEM || !cmd_elem;  // a core built without ELEM refuses cmd_elem
   wire sm_n1 = cmd_n == 16'd1, sm_lab0 = cmd_label == 16'd0;
   if (SMAX) begin : g_smax
     pcg_softmax #(
@@ -909,7 +915,7 @@ module pcg_core #(
       acc_pend <= mem_idle && mem_we && mem_sel == 3'd3;
       acc_addr <= mem_addr[SA-1:0];
       acc_word <= mem_wdata;
-      xacc_pend <= mem_idle && mem_we && mem_sel == 3'd4;
+      xacc_pend <= ELEM && mem_idle && mem_we && mem_sel == 3'd4;
       sel_d <= mem_sel;
       lo_bit_d <= mem_addr[0];
 
@@ -971,8 +977,8 @@ module pcg_core #(
           x_dcur <= c_dcur[cmd_ctx];
           x_dlast <= c_dlast[cmd_ctx];
           act <= cmd_act;
-          elem <= cmd_elem;
-          mulm <= cmd_elem && cmd_mul;
+          elem_q <= cmd_elem;
+          mulm_q <= cmd_elem && cmd_mul;
           alpha <= cmd_alpha;
           m1 <= JW'(cmd_m - 16'd1);
           stride <= (WA + 1)'(cmd_m) + 1;
@@ -989,7 +995,7 @@ module pcg_core #(
           if (cmd_valid) begin
             unique case (cmd_op)
               OP_FWD:
-              if (act_ok) begin
+              if (act_ok && elem_ok) begin
                 st <= S_ISSUE;
                 c_stale[cmd_ctx] <= 1'b1;
                 c_valid[cmd_ctx] <= 1'b0;
@@ -1003,7 +1009,8 @@ module pcg_core #(
                 st <= S_PREP;
                 c_valid[cmd_ctx] <= 1'b0;
               end
-              OP_ERR: begin
+              OP_ERR:
+              if (elem_ok) begin
                 if (cmd_first && c_stale[cmd_ctx]) begin
                   st <= S_DPASS;
                 end else begin
@@ -1022,10 +1029,10 @@ module pcg_core #(
             endcase
             if (cmd_op == OP_SEED) st <= S_IDLE;
             // every op but SEED (and a refused command) leaves S_IDLE
-            busy_q <= (cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
-                   || (cmd_op == OP_UPDATE && !cmd_elem) || cmd_op == OP_ERR || (SMAX && cmd_op == OP_SMAX);
-            cmd_err <= !((cmd_op == OP_FWD && act_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
-                      || (cmd_op == OP_UPDATE && !cmd_elem) || cmd_op == OP_ERR || cmd_op == OP_SEED
+            busy_q <= (cmd_op == OP_FWD && act_ok && elem_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
+                   || (cmd_op == OP_UPDATE && !cmd_elem) || (cmd_op == OP_ERR && elem_ok) || (SMAX && cmd_op == OP_SMAX);
+            cmd_err <= !((cmd_op == OP_FWD && act_ok && elem_ok) || cmd_op == OP_OUTERR || cmd_op == OP_RELAX
+                      || (cmd_op == OP_UPDATE && !cmd_elem) || (cmd_op == OP_ERR && elem_ok) || cmd_op == OP_SEED
                       || (SMAX && cmd_op == OP_SMAX));
           end
         end

@@ -63,6 +63,7 @@ module pcg_top #(
     parameter int NI_DEPTH = 2,  // NI FIFO, flits (a power of two)
     parameter bit SMAX = 1,  // the core's softmax output-error unit (pcg_softmax)
     parameter bit ACTS = 0,  // the core's leaky_relu, tanh and sigmoid (pcg_act; 0: the UP5K tile has no room)
+    parameter bit ELEM = 0,  // the core's elementwise slices (cmd_elem/cmd_mul; 0: the UP5K tile has no room)
     parameter bit WITH_CORE = 1,  // 0: no pcg_core (measure the router alone)
     parameter bit WITH_ROUTER = 1  // 0: no pcg_router (measure the core alone)
 ) (
@@ -305,7 +306,8 @@ module pcg_top #(
         .OWORDS(OWORDS),
         .CTX(CTX),
         .SMAX(SMAX),
-        .ACTS(ACTS)
+        .ACTS(ACTS),
+        .ELEM(ELEM)
     ) u_core (
         .clk(clk_i),
         .rst(rst_q),

@@ -10,7 +10,8 @@
 # data (the .asc ram_data of every RAM of the tile is zeros). Yosys leaves their INIT parameters undefined
 # (x), which the models would return for every word not yet written.
 # Usage: gate_smoke.sh RTL_DIR SMOKE_TB OUT_DIR [acts]   (prints the testbench's PASS / FAIL lines)
-#   acts: the tile with ACTS = 1 (pcg_act.sv's tanh, sigmoid and leaky_relu), and the testbench's ACTS_SMOKE part
+#   acts: the tile with ACTS = 1 and ELEM = 1 (pcg_act.sv's tanh, sigmoid and leaky_relu; the elementwise
+#         slices), and the testbench's ACTS_SMOKE part
 set -eu
 rtl=$1
 tb=$2
@@ -19,7 +20,7 @@ acts=${4:-}
 chp="chparam -set MY_X 2 -set MY_Y 3 pcg_top"
 def=""
 if [ "$acts" = acts ]; then
-  chp="chparam -set MY_X 2 -set MY_Y 3 -set ACTS 1 pcg_top"
+  chp="chparam -set MY_X 2 -set MY_Y 3 -set ACTS 1 -set ELEM 1 pcg_top"
   def="-DACTS_SMOKE"
 fi
 mkdir -p "$out"

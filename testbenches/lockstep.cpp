@@ -286,13 +286,15 @@ class Harness final : public Lockstep {
         kept_.push_back(e.what());
         continue;
       }
-      // A core whose slices use leaky_relu, tanh or sigmoid (codes 2, 4, 5) runs the core built with ACTS = 1;
-      // every other core the one the synthesis top builds (ACTS = 0), so both configurations are checked.
+      // A core whose slices use leaky_relu, tanh or sigmoid (codes 2, 4, 5) or are elementwise runs the core built
+      // with ACTS = 1 and ELEM = 1; every other core the one the synthesis top builds (ACTS = 0, ELEM = 0), so both
+      // configurations are checked.
       bool acts = false;
       for (int s : it->second) {
-        const auto k = fx::FxAct(slice_[size_t(s)].act);
-        acts = acts ||
-               (slice_[size_t(s)].on && (k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh || k == fx::FxAct::Sigmoid));
+        const Slice& sl = slice_[size_t(s)];
+        const auto k = fx::FxAct(sl.act);
+        acts = acts || (sl.on && (sl.elem || k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh ||
+                                  k == fx::FxAct::Sigmoid));
       }
       acts_cores_ += acts;
       if (c.mutant)
@@ -634,7 +636,7 @@ class Harness final : public Lockstep {
     j["router_clock_ticks"] = router_ticks;
     j["router_eval_s"] = router_s;
     j["mutant"] = cfg_.mutant;
-    j["rtl_cores_with_acts"] = acts_cores_;  // built with ACTS = 1; the others as the synthesis top (ACTS = 0)
+    j["rtl_cores_full_build"] = acts_cores_;  // built with ACTS = 1, ELEM = 1; the others as the synthesis top (0, 0)
     j["kept_on_systemc"] = kept_;
     return j.dump();
   }

@@ -8,7 +8,8 @@
 // output error (SMAX) of the second (ε read back). With -DACTS_SMOKE (a tile built with ACTS = 1, CTests
 // rtl_top_smoke_acts and rtl_top_gate_smoke_acts) also forward passes with tanh, sigmoid and leaky_relu
 // (pcg_act.sv: v̂ and the derivative word read back). Also the refusal of commands the core cannot carry out
-// (cmd_err), and an elementwise add and mul (ELEM: the x accumulate, FWD with cmd_elem / cmd_mul). Prints PASS or
+// (cmd_err); with ACTS_SMOKE (the tile built with ACTS = 1 and ELEM = 1) an elementwise add and mul (the x
+// accumulate, FWD with cmd_elem / cmd_mul), else the refusal of cmd_elem. Prints PASS or
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
@@ -23,7 +24,7 @@ module pcg_top_smoke;
 `ifdef GATE_LEVEL  // the synthesized netlist (testbenches/gate_smoke.sh): parameters set at synthesis
   pcg_top dut(
 `elsif ACTS_SMOKE
-  pcg_top #(.MY_X(2), .MY_Y(3), .ACTS(1)) dut(
+  pcg_top #(.MY_X(2), .MY_Y(3), .ACTS(1), .ELEM(1)) dut(
 `else
   pcg_top #(.MY_X(2), .MY_Y(3)) dut(
 `endif
@@ -174,6 +175,7 @@ module pcg_top_smoke;
     act(1, 0);
     readb(8, b0);
     if (b0[0] !== 1'b1 || busy) begin $display("FAIL undefined op 7 not refused (%b, busy %b)", b0, busy); errors++; end
+`ifdef ACTS_SMOKE
     // An elementwise add (ELEM, load bit 190): two parents' words added into x words 200 and 201 through the
     // memory port's accumulate (sel 4 write: x = sat16(x + word)), then FWD with cmd_elem: v̂ = x (identity),
     // and the x words cleared behind the read. 30000 + 30000 saturates to 32767; −100 + 50 = −50.
@@ -181,11 +183,7 @@ module pcg_top_smoke;
     memwr(4, 200, 16'sd30000); memwr(4, 201, -16'sd100); memwr(4, 200, 16'sd30000); memwr(4, 201, 16'sd50);
     cmd = '0;
     cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CXbase+:16] = 16'd200; cmd[CElem] = 1'b1;
-`ifdef ACTS_SMOKE
     for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
-`else
-    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
-`endif
     act(1, 0);
     repeat (12) @(negedge clk);
     if (busy) begin $display("FAIL core still busy (ELEM FWD)"); errors++; end
@@ -201,16 +199,23 @@ module pcg_top_smoke;
     cmd = '0;
     cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CWbase+:16] = 16'd40; cmd[CXbase+:16] = 16'd300;
     cmd[CElem] = 1'b1; cmd[CMul] = 1'b1;
-`ifdef ACTS_SMOKE
     for (int k = 27; k >= 0; k--) act(0, cmd[8*k+:8]);
-`else
-    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
-`endif
     act(1, 0);
     repeat (12) @(negedge clk);
     if (busy) begin $display("FAIL core still busy (ELEM mul FWD)"); errors++; end
     memrd(4, 0, v0); memrd(4, 1, v1);
     if (v0 !== 16'sd32767 || v1 !== -16'sd3000) begin $display("FAIL ELEM mul v %0d %0d", v0, v1); errors++; end
+`else
+    // The default tile (ELEM = 0) refuses a FWD with cmd_elem (load bit 190): not busy, cmd_err set.
+    cmd = '0;
+    cmd[CN+:16] = 16'd2; cmd[CM+:16] = 16'd1; cmd[CXbase+:16] = 16'd200; cmd[CElem] = 1'b1;
+    for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
+    act(1, 0);
+    repeat (3) @(negedge clk);
+    if (busy) begin $display("FAIL a tile without ELEM accepted cmd_elem"); errors++; end
+    readb(8, b0);
+    if (b0[0] !== 1'b1) begin $display("FAIL cmd_err not set by cmd_elem on a tile without ELEM"); errors++; end
+`endif
 `ifdef ACTS_SMOKE
     // The table and leaky activations (pcg_act.sv) on a 2 x 1 slice: W = pre (x = 8192 = 4.0, bias 0, so
     // pre = round(W·x / 2^13) = W), then v̂ and the derivative word {m, pass} (sel 6, written one edge after

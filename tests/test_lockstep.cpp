@@ -127,8 +127,8 @@ TEST_CASE("RTL core and router in lockstep with the SystemC grid: zero mismatche
   CHECK(r.at("phases") > 0);
   CHECK(r.at("payload_words") > 0);
   CHECK(r.at("router_grants") > 0);
-  // relu and hard_tanh only: every core runs the core as the synthesis top builds it (ACTS = 0)
-  CHECK(r.at("rtl_cores_with_acts") == 0);
+  // dense relu and hard_tanh only: every core runs the core as the synthesis top builds it (ACTS = 0, ELEM = 0)
+  CHECK(r.at("rtl_cores_full_build") == 0);
 }
 
 // Four dense layers: on one core they fill all four contexts of the RTL core.
@@ -364,7 +364,7 @@ TEST_CASE("RTL core: an UPDATE right after a SEED of its context uses the new ge
 TEST_CASE("the RTL core refuses commands it cannot carry out and raises cmd_err", "[rtl]") {
   const std::vector<int16_t> before = {100, -200};
   for (const bool acts : {false, true}) {
-    INFO((acts ? "ACTS = 1" : "ACTS = 0 (the synthesized core)"));
+    INFO((acts ? "ACTS = 1, ELEM = 1" : "ACTS = 0, ELEM = 0 (the synthesized core)"));
     for (int act = 0; act < 8; ++act) {
       INFO("FWD with activation code " << act);
       const bool has = act == 0 || act == 1 || act == 3 || (acts && act <= 5);
@@ -384,6 +384,17 @@ TEST_CASE("the RTL core refuses commands it cannot carry out and raises cmd_err"
       if (op == 7) CHECK(r.cycles == 0);
       if (op == 5) CHECK(r.cycles == 0);  // SEED: accepted, no cycles
       CHECK(r.vhat == before);            // no other op writes v̂
+      CHECK_FALSE(r.cmd_err_after_seed);
+    }
+    for (const int op : {0, 2}) {
+      INFO("op " << op << " with cmd_elem: refused by the ELEM = 0 build only");
+      const RtlRefusal r = rtl_refusal(acts, op, 0, -1, true);
+      CHECK(r.cmd_err == !acts);
+      if (acts)
+        CHECK(r.cycles > 0);
+      else
+        CHECK(r.cycles == 0);
+      if (!acts) CHECK(r.vhat == before);
       CHECK_FALSE(r.cmd_err_after_seed);
     }
     {
@@ -439,8 +450,8 @@ TEST_CASE("RTL lockstep with leaky_relu, tanh and sigmoid slices", "[rtl][sim]")
   INFO(r.dump());
   CHECK(r.at("kept_on_systemc").empty());
   // the hidden layers' cores run the ACTS = 1 core, the softmax output's the ACTS = 0 one
-  CHECK(r.at("rtl_cores_with_acts") > 0);
-  CHECK(r.at("rtl_cores_with_acts") < r.at("rtl_cores"));
+  CHECK(r.at("rtl_cores_full_build") > 0);
+  CHECK(r.at("rtl_cores_full_build") < r.at("rtl_cores"));
   check_lr1_matches_systemc(m);
 }
 

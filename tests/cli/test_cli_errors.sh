@@ -475,6 +475,11 @@ expect_fail
 stderr_has "pcgrid: error: --param ACTS=2: expected an integer in 0..1 (a bit parameter)"
 [ ! -e "$TMP/syn" ] || fail "a refused synth created $TMP/syn"
 
+run "synth --param ELEM out of range" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param ELEM=-1
+expect_fail
+stderr_has "pcgrid: error: --param ELEM=-1: expected an integer in 0..1 (a bit parameter)"
+[ ! -e "$TMP/syn" ] || fail "a refused synth created $TMP/syn"
+
 run "synth --param a memory size that is not a power of two" synth --rtl "$SRC/rtl" --out "$TMP/syn" --param XWORDS=1000
 expect_fail
 stderr_has "pcgrid: error: --param XWORDS=1000: expected a power of two in 2..65536"
