@@ -293,8 +293,8 @@ class Harness final : public Lockstep {
       for (int s : it->second) {
         const Slice& sl = slice_[size_t(s)];
         const auto k = fx::FxAct(sl.act);
-        acts = acts || (sl.on && (sl.elem || k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh ||
-                                  k == fx::FxAct::Sigmoid));
+        acts = acts ||
+               (sl.on && (sl.elem || k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh || k == fx::FxAct::Sigmoid));
       }
       acts_cores_ += acts;
       if (c.mutant)

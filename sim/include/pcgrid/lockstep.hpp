@@ -102,10 +102,10 @@ struct RtlAct {
 RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const std::vector<int16_t>& eps,
                       uint32_t seed = 0, bool seed_gap = false);
 
-// The RTL core's refusal of commands it cannot carry out (tests): on a Verilated pcg_core (`acts`: the ACTS = 1, ELEM = 1 build,
-// else the synthesized ACTS = 0, ELEM = 0 one) a one-column FWD (identity) sets v̂ = (100, −200); the weights then change to
-// (300, −600) and the probe runs: `op` (the core's op code) with activation `act` and the same fields; with
-// `again_at` >= 0 instead the identity FWD again, strobed a second time in its busy cycle `again_at` (`op` and
+// The RTL core's refusal of commands it cannot carry out (tests): on a Verilated pcg_core (`acts`: the ACTS = 1, ELEM =
+// 1 build, else the synthesized ACTS = 0, ELEM = 0 one) a one-column FWD (identity) sets v̂ = (100, −200); the weights
+// then change to (300, −600) and the probe runs: `op` (the core's op code) with activation `act` and the same fields;
+// with `again_at` >= 0 instead the identity FWD again, strobed a second time in its busy cycle `again_at` (`op` and
 // `act` unused); `elem`: the probe carries cmd_elem (an elementwise slice's command). Returns
 // the probe's busy cycles, cmd_err after it, v̂ after it, and cmd_err after a SEED that follows (it must clear it).
 struct RtlRefusal {
@@ -115,8 +115,8 @@ struct RtlRefusal {
 };
 RtlRefusal rtl_refusal(bool acts, int op, int act, int again_at = -1, bool elem = false);
 
-// The RTL core's elementwise add on its own (tests): on the ACTS = 1, ELEM = 1 core, two parents' words a[k], b[k] (k < n ≤
-// 127) are accumulated into the x buffer through the memory port (sel 4: x = sat16(x + word)), then an ELEM FWD
+// The RTL core's elementwise add on its own (tests): on the ACTS = 1, ELEM = 1 core, two parents' words a[k], b[k] (k <
+// n ≤ 127) are accumulated into the x buffer through the memory port (sel 4: x = sat16(x + word)), then an ELEM FWD
 // with activation `act` runs. Returns v̂, the x words after the FWD (it clears them) and its busy cycles; a second
 // round with the same words must give the same v̂.
 struct RtlElemAdd {
@@ -125,8 +125,8 @@ struct RtlElemAdd {
 };
 RtlElemAdd rtl_elem_add(const std::vector<int16_t>& a, const std::vector<int16_t>& b, int act);
 
-// The RTL core's elementwise mul on its own (tests): on the ACTS = 1, ELEM = 1 core, a mul slice of n ≤ 127 elements gets
-// its parents' words a[k], b[k] as the harness delivers them (a in the x buffer and at weight word 2k + 1, b at
+// The RTL core's elementwise mul on its own (tests): on the ACTS = 1, ELEM = 1 core, a mul slice of n ≤ 127 elements
+// gets its parents' words a[k], b[k] as the harness delivers them (a in the x buffer and at weight word 2k + 1, b at
 // weight word 2k), runs FWD (ELEM mul, activation `act`), ε[k] through RELAX (shift 0), then ERR to parent a
 // (first link of the phase) and to parent b. Returns v̂, the two error payloads and the busy cycles of FWD
 // and of the two ERRs.
