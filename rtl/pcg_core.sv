@@ -138,18 +138,16 @@ module pcg_core #(
     add3 = 20'(t >>> 1);
   endfunction
   // round half up, then >> 13 (accumulator Q.24 → Q.11 / Q.13), saturated to 16 bits, of sat32(acc_in):
-  // acc_in is the accumulator register, 33 bits, whose clamp to 32 bits is deferred (see `acc`), sign-extended
-  // to 35 bits (or, for ELEM's mul, the product times 4: round(p / 2^11) = round(4p / 2^13), and 4p needs 35
-  // bits at p = 2^30). For acc_in outside the int32 range this is the result of the clamped value too (both
-  // saturate to ±32767/−32768: |sat32| ≥ 2^31 − 1 is far beyond 2^28), so round13(acc_in) =
-  // round13_32(sat32(acc_in)).
+  // acc_in is the accumulator register, 33 bits, whose clamp to 32 bits is deferred (see `acc`). For
+  // acc_in outside the int32 range this is the result of the clamped value too (both saturate to
+  // ±32767/−32768: |sat32| ≥ 2^31 − 1 is far beyond 2^28), so round13(acc_in) = round13_32(sat32(acc_in)).
   /* verilator lint_off UNUSEDSIGNAL */  // acc_in[11:0] are below the rounding bit
-  function automatic logic signed [15:0] round13(input logic signed [34:0] acc_in);
+  function automatic logic signed [15:0] round13(input logic signed [32:0] acc_in);
     // = sat16((acc + 4096) >>> 13) = sat16(q + r), q = acc >>> 13, r = acc[12]; written so that the clamp
     // tests read acc's bits directly (no carry chain before them) and only the 16-bit q + r is a chain
     // (Fmax). q + r > 32767: q ≥ 32768, or q = 32767 and r. q + r < −32768: q ≤ −32769, unless q = −32769
     // and r.
-    logic [6:0] top;
+    logic [4:0] top;
     logic r, mid_ones, pos, neg;
     logic [15:0] qr;
 `ifdef PCG_MUTATE_ROUNDING
@@ -157,10 +155,10 @@ module pcg_core #(
 `else
     r = acc_in[12];
 `endif
-    top = acc_in[34:28];
+    top = acc_in[32:28];
     mid_ones = &acc_in[27:13];
-    pos = !top[6] && (top[5:0] != 6'b000000 || (mid_ones && r));
-    neg = top[6] && top[5:0] != 6'b111111 && !(top[5:0] == 6'b111110 && mid_ones && r);
+    pos = !top[4] && (top[3:0] != 4'b0000 || (mid_ones && r));
+    neg = top[4] && top[3:0] != 4'b1111 && !(top[3:0] == 4'b1110 && mid_ones && r);
     qr = acc_in[28:13] + 16'(r);
     round13 = pos ? 16'sh7fff : neg ? 16'sh8000 : qr;
   endfunction
@@ -375,8 +373,11 @@ module pcg_core #(
   // in the SB_MAC16's post-adder (s2_prod); |bias · 2^11 + w · x| ≤ 2^26 + 2^30 cannot saturate, so
   // sat32(b · 2^11 + p0) = b · 2^11 + p0 as the spec has it.
   logic signed [32:0] acc;
-  // what s4 rounds: the sum (sign-extended), or ELEM mul's single product times 4 (rounded by 2^11)
-  wire signed [34:0] acc_r = mulm ? {acc, 2'b00} : {{2{acc[32]}}, acc};
+  // ELEM mul: the accumulator takes 4p, which s4 rounds by 2^13 (= p by 2^11). p ≤ 2^30 (two int16), and only
+  // p = 2^30, (−32768)², leaves 33 bits: it is held at 2^32 − 1, which rounds to the same 32767. (Formed here,
+  // beside the accumulator's add, and not in front of the rounding unit, whose output addresses pcg_act's
+  // ROMs: Fmax.)
+  wire signed [32:0] s2_m4 = (!s2_prod[31] && s2_prod[30]) ? 33'sh0_ffff_ffff : {s2_prod[30:0], 2'b00};
 
   logic s4_v, s4_ov;  // s4_ov: ERR, the out-buffer write of a finished sum
   logic [DW-1:0] s4_dst;
@@ -473,7 +474,7 @@ module pcg_core #(
         .clk(clk),
         .act(act),
         .alpha(alpha),
-        .pre3(round13(acc_r)),  // s4_pre's next value (the ROM is addressed from it)
+        .pre3(round13(acc)),  // s4_pre's next value (the ROM is addressed from it)
         .pre4(s4_pre),
         .pass5i(fp5_wd),
         .table4(a_table4),
@@ -946,13 +947,13 @@ module pcg_core #(
       s3_dst <= s2_dst;
       if (s2_v && (is_fwd || is_err)) begin
         // a row's first add starts from 0: FWD's bias · 2^11 is already in s2_prod (post-adder)
-        acc <= (s2_first ? 33'sd0 : 33'(sat32(acc))) + 33'(s2_prod);
+        acc <= mulm ? s2_m4 : (s2_first ? 33'sd0 : 33'(sat32(acc))) + 33'(s2_prod);  // mul: one product a row
       end
       s4_v <= s3_v && s3_last && is_fwd;
       fp5_we <= pre_we;
       s4_ov <= s3_v && s3_last && is_err;
       s4_dst <= s3_dst;
-      s4_pre <= round13(acc_r);
+      s4_pre <= round13(acc);
       // UPDATE: δ of the next row, from the slot reads issued one cycle earlier
       drow_load <= is_upd && (st == S_PREP || (st == S_ISSUE && jm));
       if (drow_load) drow <= s1_delta;

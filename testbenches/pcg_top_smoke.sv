@@ -193,7 +193,7 @@ module pcg_top_smoke;
     if (v0 !== 16'sd0 || v1 !== 16'sd0) begin $display("FAIL ELEM FWD left x %0d %0d", v0, v1); errors++; end
     // An elementwise mul (ELEM with cmd_mul, load bit 191): a in the x buffer (300, 301) and at weight words 41
     // and 43, b at weight words 40 and 42; FWD pre = sat16(round(a·b / 2^11)): (−32768)·(−32768) saturates to
-    // 32767 (the product 2^30 needs the 35-bit rounding input), 3000·(−2048) gives −3000.
+    // 32767 (4p = 2^32 leaves the accumulator's 33 bits: held at 2^32 − 1), 3000·(−2048) gives −3000.
     memwr(2, 300, -16'sd32768); memwr(2, 301, 16'sd3000);
     memwr(0, 40, -16'sd32768); memwr(0, 41, -16'sd32768); memwr(0, 42, -16'sd2048); memwr(0, 43, 16'sd3000);
     cmd = '0;

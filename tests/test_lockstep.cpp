@@ -483,7 +483,7 @@ TEST_CASE("RTL elementwise add: x accumulates with saturation and FWD clears it"
 
 // The elementwise mul (a gate) as the core does it: FWD pre = sat16(round(a·b / 2^11)) from the weight word and
 // the x word, and the errors to each parent sat16(round(δ·other / 2^11)) (fixed-point.md), at the corners too
-// (−32768 · −32768 = 2^30 needs the 35-bit rounding input).
+// (−32768 · −32768 = 2^30: 4p = 2^32 leaves the accumulator's 33 bits and is held at 2^32 − 1).
 TEST_CASE("RTL elementwise mul: forward product and both parents' errors are the specification", "[rtl]") {
   std::vector<int16_t> a = {-32768, 32767, -32768, 2048, -2048, 1, -1, 1024, 3, 0, 181, -182};
   std::vector<int16_t> b = {-32768, 32767, 32767, 2048, 2048, 1024, 1024, -1024, 341, 555, 181, 181};
