@@ -793,6 +793,16 @@ CoreIf::Cmd forward_one_column(CoreIf& core, const std::vector<int16_t>& pre, in
   return c;
 }
 
+// The direct tests' errors: ε[r] = eps[r] for the slice of command `c` (slots 0 .. n − 1), as the received
+// sums that a RELAX with shift 0 turns into ε.
+void set_eps_by_relax(CoreIf& core, CoreIf::Cmd c, const std::vector<int16_t>& eps) {
+  for (size_t r = 0; r < eps.size(); ++r) core.write(kSelEsum, int(r), eps[r]);
+  c.op = kRelax;
+  c.elem = c.mul = false;
+  c.shift = 0;
+  core.run(c);
+}
+
 template <class M>
 RtlSoftmax softmax_on(const std::vector<int16_t>& vhat, int label) {
   const int n = int(vhat.size());
@@ -824,10 +834,7 @@ RtlAct rtl_activation(int act, int alpha, const std::vector<int16_t>& pre, const
   RtlAct out;
   CoreIf::Cmd c = forward_one_column(core, pre, act, alpha, out.fwd_cycles);
   for (int r = 0; r < n; ++r) out.vhat.push_back(core.read(kSelVhat, r));
-  for (int r = 0; r < n; ++r) core.write(kSelEsum, r, eps[size_t(r)]);  // the received sum RELAX turns into ε
-  c.op = kRelax;
-  c.shift = 0;
-  core.run(c);
+  set_eps_by_relax(core, c, eps);
   // ERR through an n × n identity of 1.0 (Q3.13): out[j] = round(2^13·δ_j / 2^13) = δ_j.
   for (int r = 0; r < n; ++r)
     for (int j = 0; j <= n; ++j) core.write(kSelW, r * (n + 1) + j, j == r ? 8192 : 0);
@@ -948,12 +955,7 @@ RtlElemMul rtl_elem_mul(const std::vector<int16_t>& a, const std::vector<int16_t
   c.act = act;
   out.fwd_cycles = core.run(c);
   for (int k = 0; k < n; ++k) out.vhat.push_back(core.read(kSelVhat, k));
-  for (int k = 0; k < n; ++k) core.write(kSelEsum, k, eps[size_t(k)]);
-  CoreIf::Cmd rc = c;
-  rc.op = kRelax;
-  rc.elem = rc.mul = false;
-  rc.shift = 0;
-  core.run(rc);
+  set_eps_by_relax(core, c, eps);
   // ERR to parent a (needs b: weight words 2k) and to parent b (needs a: 2k + 1); the slice is elements
   // [0, n) of its vertex, so a link's lo = 0: cmd_wbase + lo is the first element's word.
   for (int slot = 0; slot < 2; ++slot) {
