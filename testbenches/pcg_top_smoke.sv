@@ -21,6 +21,18 @@ module pcg_top_smoke;
   logic [7:0] wdata = 0;
   wire [7:0] rdata;
   wire busy, err_zero, overflow, flit;
+`ifdef BOARD  // the board top rtl/pcg_icebreaker.sv: every host action and readback through its UART
+  localparam int DIV = 4;  // clock cycles per UART bit (104 on the board)
+  logic rx = 1'b1;
+  wire tx, ledr_n, ledg_n;
+  pcg_icebreaker #(.DIV(DIV), .MY_X(2), .MY_Y(3)) dut(  // its default tile: SMAX = 0
+    .CLK(clk), .BTN_N(!rst), .RX(rx), .TX(tx), .LEDR_N(ledr_n), .LEDG_N(ledg_n));
+  assign busy = !ledg_n;
+  assign overflow = !ledr_n;
+  assign rdata = 8'h00;  // not a pin of the board: readb() reads through the UART
+  assign err_zero = 1'b0;
+  assign flit = 1'b0;
+`else
 `ifdef GATE_LEVEL  // the synthesized netlist (testbenches/gate_smoke.sh): parameters set at synthesis
   pcg_top dut(
 `elsif ACTS_SMOKE
@@ -30,21 +42,60 @@ module pcg_top_smoke;
 `endif
     .clk_i(clk), .rst_i(rst), .we_i(we), .addr_i(addr), .wdata_i(wdata),
     .rdata_o(rdata), .busy_o(busy), .err_zero_o(err_zero), .overflow_o(overflow), .flit_o(flit));
+`endif
   always #5 clk = ~clk;
+  integer errors = 0;
+`ifdef BOARD
+  // One UART byte (8N1, LSB first) into the board's RX, DIV cycles per bit.
+  task automatic send_byte(input [7:0] b);
+    logic [9:0] f;
+    f = {1'b1, b, 1'b0};
+    for (int i = 0; i < 10; i++) begin rx = f[i]; repeat (DIV) @(negedge clk); end
+  endtask
+  // A frame of pcg_icebreaker's protocol: {1, ctl, addr, data[7]}, {0, data[6:0]}.
+  task automatic frame(input [1:0] ctl, input [3:0] a, input [7:0] d);
+    send_byte({1'b1, ctl, a, d[7]}); send_byte({1'b0, d[6:0]});
+  endtask
+  // A host action. It reaches pcg_top's pins about when the frame's stop bit ends (the receiver takes the byte
+  // at the stop bit's middle, two synchroniser cycles late); 3 cycles more and the tile has taken it, as after
+  // act() of the pin version, so that the cycle counts of the busy checks below hold for both.
+  task automatic act(input [3:0] a, input [7:0] d);
+    frame(2'd0, a, d);
+    repeat (3) @(negedge clk);
+  endtask
+  // READ frame, and the board's one-byte answer from TX (sampled at the middle of each bit). The answer
+  // starts while the frame's stop bit is still being sent, so the receiver listens from the frame's start.
+  task automatic uart_read(output [7:0] v);
+    fork
+      frame(2'd1, 4'd0, 8'd0);
+      begin
+        @(negedge tx);
+        repeat (DIV / 2) @(negedge clk);
+        if (tx !== 1'b0) begin $display("FAIL UART start bit"); errors++; end
+        for (int i = 0; i < 8; i++) begin repeat (DIV) @(negedge clk); v[i] = tx; end
+        repeat (DIV) @(negedge clk);
+        if (tx !== 1'b1) begin $display("FAIL UART stop bit"); errors++; end
+      end
+    join
+  endtask
+  task automatic readb(input [4:0] s, output [7:0] v);
+    act(6, {3'b0, s}); uart_read(v);
+  endtask
+`else
   task automatic act(input [3:0] a, input [7:0] d);
     @(negedge clk); we = 1; addr = a; wdata = d; @(negedge clk); we = 0;
   endtask
-  task automatic shift32(input [31:0] w);
-    act(0, w[31:24]); act(0, w[23:16]); act(0, w[15:8]); act(0, w[7:0]);
-  endtask
   task automatic readb(input [4:0] s, output [7:0] v);
     act(6, {3'b0, s}); repeat (3) @(negedge clk); v = rdata;
+  endtask
+`endif
+  task automatic shift32(input [31:0] w);
+    act(0, w[31:24]); act(0, w[23:16]); act(0, w[15:8]); act(0, w[7:0]);
   endtask
   task automatic inject(input [2:0] p, input h, input t, input [31:0] w);
     shift32(w); act(4, {3'b0, t, h, p});
   endtask
   logic [7:0] b0, b1, b2;
-  integer errors = 0;
   // Command layout of pcg_top's load register (its localparams C*; the netlist has no parameters).
   localparam int CLabel = 32, CAct = 53, CXbase = 104, CWbase = 136, CM = 152, CN = 168, COp = 186, CElem = 190, CMul = 191;
   localparam int CAlpha = 192;
@@ -60,6 +111,9 @@ module pcg_top_smoke;
   endtask
   initial begin
     $display("start"); repeat (4) @(negedge clk); rst = 0; $display("reset done"); repeat (2) @(negedge clk);
+`ifdef BOARD
+    repeat (40) @(negedge clk);  // the board's reset: BTN_N's synchroniser, then 16 cycles (also its UART's)
+`endif
     // host memory write of weight word 5 = 0x1234 (sel 0), then read back
     act(0, 8'h00); shift32({16'd5, 16'h1234}); act(2, 0);
     act(0, 8'h00); shift32({16'd5, 16'h0000}); act(3, 0);
@@ -133,6 +187,16 @@ module pcg_top_smoke;
     cmd[COp+:3] = 3'd6; cmd[CN+:16] = 16'd2; cmd[CLabel+:16] = 16'd1;
     for (int k = 23; k >= 0; k--) act(0, cmd[8*k+:8]);
     act(1, 0);
+`ifdef BOARD
+    // The board's tile has no softmax unit (pcg_icebreaker's SMAX = 0: with it and the UART bridge the UP5K
+    // would need 5,328 of 5,280 LCs), so the core refuses SMAX: not busy, ε unchanged (FWD cleared it).
+    repeat (3) @(negedge clk);
+    if (busy) begin $display("FAIL the board's core accepted SMAX"); errors++; end
+    memrd(7, 0, v0); memrd(7, 1, v1);
+    if (v0 !== 16'sd0 || v1 !== 16'sd0) begin $display("FAIL a refused SMAX changed eps %0d %0d", v0, v1); errors++; end
+    readb(8, b0);
+    if (b0[0] !== 1'b1) begin $display("FAIL SMAX not refused on the board (cmd_err %b)", b0[0]); errors++; end
+`else
     repeat (40) @(negedge clk);
     if (!busy) begin $display("FAIL core not busy during SMAX"); errors++; end
     repeat (10) @(negedge clk);
@@ -141,6 +205,7 @@ module pcg_top_smoke;
     if (v0 !== -16'sd4119 || v1 !== 16'sd4119) begin $display("FAIL SMAX eps %0d %0d", v0, v1); errors++; end
     readb(8, b0);
     if (b0[0] !== 1'b0) begin $display("FAIL cmd_err set after accepted commands"); errors++; end
+`endif
     // A command the core cannot carry out is refused: a FWD of the saturating slice above with an activation
     // code the tile lacks (tanh, 4, without ACTS; 6, undefined, with it), its last x word changed to 0 so
     // that an executed FWD would change v̂ (row 0 would saturate to 32767). Not busy, v̂ unchanged, cmd_err (readback byte 8, bit 0) set; then an
@@ -254,6 +319,29 @@ module pcg_top_smoke;
     end
 `endif
     if (overflow) begin $display("FAIL overflow"); errors++; end
+`ifdef BOARD
+    // The bridge's framing: a second byte with no first byte before it is ignored, and a first byte
+    // replaces an unfinished one. Then a RESET frame: pcg_top's reset clears RSEL (back to byte 0) and the
+    // flit flags of byte 7 (a flit is injected first, so that a flag is set).
+    readb(0, b1);
+    send_byte(8'h07);  // stray second byte: no action
+    send_byte({1'b1, 2'd0, 4'd6, 1'b0});  // unfinished first byte of an RSEL ...
+    frame(2'd0, 4'd6, 8'd8);  // ... replaced by RSEL 8
+    repeat (3) @(negedge clk);
+    uart_read(b0);
+    if ((b0 & 8'hfe) !== 8'h40) begin $display("FAIL framing: byte 8 after resync is %h, want 40 (local_ready; bit 0 the last cmd_err)", b0); errors++; end
+    act(7, 8'd1);
+    inject(2, 1, 1, {16'h0, 8'd3, 8'd5});
+    repeat (4) @(negedge clk);
+    readb(7, b0);
+    if (b0[7:3] !== 5'b00010) begin $display("FAIL flags before RESET %b", b0); errors++; end
+    frame(2'd2, 4'd0, 8'd0);
+    repeat (40) @(negedge clk);
+    uart_read(b2);
+    if (b2 !== b1) begin $display("FAIL RESET: READ gives %h, want readback byte 0 = %h", b2, b1); errors++; end
+    readb(7, b0);
+    if (b0[7:3] !== 5'b00000) begin $display("FAIL flags after RESET %b", b0); errors++; end
+`endif
     if (errors == 0) $display("PASS"); else $display("FAILED");
     $finish;
   end
