@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bitstream of the tile for a board: scripts/board.sh icebreaker [OUT_DIR] [SEED]
-# (docs/synthesis.md, "On a board"). Synthesises rtl/pcg_icebreaker.sv (pcg_top behind a UART bridge) with
+# (docs/synthesis.md, "On a board"). Synthesises rtl/board/pcg_icebreaker.sv (pcg_top behind a UART bridge) with
 # Yosys (synth_ice40 -dsp -spram, as pcgrid synth), places and routes it with nextpnr-ice40 on the board's
-# pins (rtl/synth/icebreaker.pcf) for its 12 MHz clock, packs OUT_DIR/pcg_icebreaker.bin with icepack and
+# pins (rtl/board/icebreaker.pcf) for its 12 MHz clock, packs OUT_DIR/pcg_icebreaker.bin with icepack and
 # prints one JSON line: LCs, BRAM, DSP, SPRAM, Fmax and whether 12 MHz is met. Program the board with
 # `iceprog OUT_DIR/pcg_icebreaker.bin` (package fpga-icestorm). Needs yosys, nextpnr-ice40, icepack and
 # python3 (scripts/setup.sh installs them). Never writes outside OUT_DIR (default ./board-icebreaker).
@@ -22,14 +22,14 @@ done
 mkdir -p "$out"
 rtl=$here/rtl
 files=""
-for f in pcg_sdp_ram pcg_core pcg_softmax pcg_act pcg_router pcg_top pcg_uart_rx pcg_uart_tx pcg_icebreaker; do
+for f in pcg_sdp_ram pcg_core pcg_softmax pcg_act pcg_router pcg_top board/pcg_uart_rx board/pcg_uart_tx board/pcg_icebreaker; do
   files="$files $rtl/$f.sv"
 done
 echo "board.sh: [1/3] yosys (log $out/yosys.log)" >&2
 yosys -q -l "$out/yosys.log" -p "read_verilog -sv $files; synth_ice40 -top pcg_icebreaker -dsp -spram -json $out/pcg_icebreaker.json" \
   >/dev/null 2>&1 || { tail -5 "$out/yosys.log" >&2; echo "board.sh: yosys failed (log $out/yosys.log)" >&2; exit 1; }
 echo "board.sh: [2/3] nextpnr-ice40 --up5k --package sg48 --pcf icebreaker.pcf --freq 12 --seed $seed (log $out/nextpnr.log)" >&2
-nextpnr-ice40 --up5k --package sg48 --pcf "$rtl/synth/icebreaker.pcf" --freq 12 --seed "$seed" \
+nextpnr-ice40 --up5k --package sg48 --pcf "$rtl/board/icebreaker.pcf" --freq 12 --seed "$seed" \
   --json "$out/pcg_icebreaker.json" --asc "$out/pcg_icebreaker.asc" --report "$out/report.json" \
   >"$out/nextpnr.log" 2>&1 || { tail -5 "$out/nextpnr.log" >&2; echo "board.sh: nextpnr failed (log $out/nextpnr.log)" >&2; exit 1; }
 echo "board.sh: [3/3] icepack -> $out/pcg_icebreaker.bin" >&2

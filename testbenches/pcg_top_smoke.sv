@@ -21,7 +21,7 @@ module pcg_top_smoke;
   logic [7:0] wdata = 0;
   wire [7:0] rdata;
   wire busy, err_zero, overflow, flit;
-`ifdef BOARD  // the board top rtl/pcg_icebreaker.sv: every host action and readback through its UART
+`ifdef BOARD  // the board top rtl/board/pcg_icebreaker.sv: every host action and readback through its UART
   localparam int DIV = 4;  // clock cycles per UART bit (104 on the board)
   logic rx = 1'b1;
   wire tx, ledr_n, ledg_n;

@@ -1,6 +1,6 @@
 // pcg_icebreaker — the tile (pcg_top: one pcg_core + one pcg_router) on an iCEBreaker board (iCE40UP5K-SG48,
 // 12 MHz oscillator, FTDI FT2232H USB serial), driven from a host computer over the FTDI's UART.
-// Pins: rtl/synth/icebreaker.pcf. Bitstream: scripts/board.sh icebreaker (docs/synthesis.md, "On a board").
+// Pins: rtl/board/icebreaker.pcf. Bitstream: scripts/board.sh icebreaker (docs/synthesis.md, "On a board").
 //
 // WHAT IT ADDS. A serial bridge in front of pcg_top's 27-pin host port: every host action of pcg_top (SHIFT,
 // CMD, MEMWR, MEMRD, INJECT, CREDIT, RSEL, WATCH; see the header of rtl/pcg_top.sv) is one two-byte frame

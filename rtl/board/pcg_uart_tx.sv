@@ -1,4 +1,4 @@
-// pcg_uart_tx — the 8N1 UART transmitter of the board top (rtl/pcg_icebreaker.sv); see pcg_uart_rx.sv for DIV
+// pcg_uart_tx — the 8N1 UART transmitter of the board top (rtl/board/pcg_icebreaker.sv); see pcg_uart_rx.sv for DIV
 // and the framing. Sends `data` when `start` pulses while `busy` is 0 (a start while busy is ignored).
 // rst is synchronous, active high. Accepted by Verilator 5.006 (-Wall), Icarus 11 (-g2012), Yosys 0.23.
 module pcg_uart_tx #(

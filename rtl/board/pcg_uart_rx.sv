@@ -1,4 +1,4 @@
-// pcg_uart_rx — the 8N1 UART receiver of the board top rtl/pcg_icebreaker.sv (its transmitter: pcg_uart_tx.sv).
+// pcg_uart_rx — the 8N1 UART receiver of the board top rtl/board/pcg_icebreaker.sv (its transmitter: pcg_uart_tx.sv).
 // Not part of the tile's numeric or timing specification: only the serial link between a host computer and
 // the host port of pcg_top.
 //
