@@ -13,7 +13,9 @@
 // FAIL lines. It is a smoke test of the wrapper's plumbing and of one command, not of the learning
 // datapath (the lockstep harness verifies pcg_core and pcg_router against the SystemC grid). With
 // -DGATE_LEVEL it runs on the synthesized netlist instead (testbenches/gate_smoke.sh, CTest
-// rtl_top_gate_smoke).
+// rtl_top_gate_smoke). With -DBOARD it drives the board top rtl/board/pcg_icebreaker.sv instead, every host
+// action a UART frame and every readback byte a READ frame and the board's answer (CTests rtl_board_smoke and,
+// with -DGATE_LEVEL as well, rtl_board_gate_smoke); that tile has no softmax unit, so SMAX is refused there.
 `timescale 1ns/1ps
 module pcg_top_smoke;
   logic clk = 0, rst = 1, we = 0;
@@ -25,7 +27,11 @@ module pcg_top_smoke;
   localparam int DIV = 4;  // clock cycles per UART bit (104 on the board)
   logic rx = 1'b1;
   wire tx, ledr_n, ledg_n;
+`ifdef GATE_LEVEL  // the synthesized board netlist (gate_smoke.sh ... board: DIV = 4, MY_X = 2, MY_Y = 3)
+  pcg_icebreaker dut(
+`else
   pcg_icebreaker #(.DIV(DIV), .MY_X(2), .MY_Y(3)) dut(  // its default tile: SMAX = 0
+`endif
     .CLK(clk), .BTN_N(!rst), .RX(rx), .TX(tx), .LEDR_N(ledr_n), .LEDG_N(ledg_n));
   assign busy = !ledg_n;
   assign overflow = !ledr_n;
