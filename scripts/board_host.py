@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Host side of the iCEBreaker board top (rtl/board/pcg_icebreaker.sv; docs/synthesis.md, "On a board").
+
+Talks the board's serial protocol: every host action of pcg_top (SHIFT, CMD, MEMWR, MEMRD, INJECT, CREDIT,
+RSEL, WATCH) is a two-byte frame {1, ctl[1:0], addr[3:0], data[7]} {0, data[6:0]}; ctl 1 (READ) returns
+pcg_top's readback byte, ctl 2 resets the tile.
+
+    board_host.py --port /dev/ttyUSB1 selftest    # the board (FT2232H channel B, 115,200 baud 8N1)
+    board_host.py --port /dev/ttyUSB1 status
+    board_host.py --pipe TO_BOARD FROM_BOARD selftest   # the simulated board (testbenches/board_pipe_tb.sv)
+
+selftest resets the tile and checks, through the serial port only: a weight word written and read back, a
+flit injected at the router's west input leaving its east output, and a forward pass of a 2 x 2 relu slice
+(v̂ = 385 and 0: the fixed-point specification's rounding, docs/fixed-point.md). It prints one line per
+check, then PASS or FAIL, and exits 0 only when every check passed. Python 3 standard library only.
+"""
+import argparse
+import os
+import sys
+
+# pcg_top's host actions (its header) and the command layout of its load register (its localparams C*).
+SHIFT, CMD, MEMWR, MEMRD, INJECT, CREDIT, RSEL, WATCH = range(8)
+C_ACT, C_WBASE, C_M, C_N = 53, 136, 152, 168
+LOAD_BITS = 192
+
+
+class SerialPort:
+    """A tty (the board's FTDI channel) in raw mode at 115,200 baud 8N1."""
+
+    def __init__(self, path, timeout_s=2.0):
+        import termios
+
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        attrs = termios.tcgetattr(self.fd)
+        attrs[0] = 0  # iflag: no input processing
+        attrs[1] = 0  # oflag: no output processing
+        attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL  # cflag: 8N1, receiver on
+        attrs[3] = 0  # lflag: raw
+        attrs[4] = attrs[5] = termios.B115200
+        attrs[6][termios.VMIN] = 0
+        attrs[6][termios.VTIME] = max(1, int(timeout_s * 10))
+        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        termios.tcflush(self.fd, termios.TCIOFLUSH)
+
+    def write(self, data):
+        os.write(self.fd, bytes(data))
+
+    def read_byte(self):
+        b = os.read(self.fd, 1)
+        if not b:
+            raise TimeoutError("no answer from the board within the timeout (is it programmed? the right port?)")
+        return b[0]
+
+
+class PipePort:
+    """The simulated board: bytes as two-digit hex lines through two named pipes."""
+
+    def __init__(self, to_board, from_board):
+        self.out = open(to_board, "w")  # opened first, as the testbench opens its end first
+        self.inp = open(from_board, "r")
+
+    def write(self, data):
+        for b in data:
+            self.out.write(f"{b:02x}\n")
+        self.out.flush()
+
+    def read_byte(self):
+        line = self.inp.readline()
+        if not line:
+            raise TimeoutError("the simulated board closed its pipe")
+        try:
+            return int(line, 16)
+        except ValueError:
+            raise TimeoutError(f"the simulated board sent {line.strip()!r}, not a byte (undefined bits)") from None
+
+
+class Board:
+    def __init__(self, port):
+        self.port = port
+
+    def frame(self, ctl, addr, data):
+        self.port.write([0x80 | (ctl << 5) | (addr << 1) | (data >> 7), data & 0x7F])
+
+    def act(self, addr, data):
+        self.frame(0, addr, data)
+
+    def read(self, rsel):
+        self.act(RSEL, rsel)
+        self.frame(1, 0, 0)
+        return self.port.read_byte()
+
+    def reset(self):
+        self.frame(2, 0, 0)
+
+    def shift(self, value, nbytes):
+        for k in reversed(range(nbytes)):
+            self.act(SHIFT, (value >> (8 * k)) & 0xFF)
+
+    def memwr(self, sel, addr, word):
+        self.shift((sel << 32) | (addr << 16) | (word & 0xFFFF), 5)
+        self.act(MEMWR, 0)
+
+    def memrd(self, sel, addr):
+        self.shift((sel << 32) | (addr << 16), 5)
+        self.act(MEMRD, 0)
+        return self.read(5) | (self.read(6) << 8)
+
+    def inject(self, port, head, tail, flit):
+        self.shift(flit, 4)
+        self.act(INJECT, (tail << 4) | (head << 3) | port)
+
+    def command(self, fields):
+        value = 0
+        for lsb, v in fields:
+            value |= v << lsb
+        self.shift(value, LOAD_BITS // 8)
+        self.act(CMD, 0)
+
+    def status(self):
+        s7, s8 = self.read(7), self.read(8)
+        return {
+            "busy": s7 & 1,
+            "err_zero": (s7 >> 1) & 1,
+            "router_overflow": (s7 >> 2) & 1,
+            "flit_left_output": [(s7 >> (3 + p)) & 1 for p in range(5)],
+            "cmd_err": s8 & 1,
+            "ni_state": (s8 >> 1) & 3,
+            "ni_fifo": (s8 >> 3) & 7,
+            "router_local_ready": (s8 >> 6) & 1,
+            "ni_dropped": (s8 >> 7) & 1,
+        }
+
+
+def s16(w):
+    return w - 0x10000 if w & 0x8000 else w
+
+
+def selftest(board):
+    board.reset()
+    checks = []
+
+    def check(name, ok, got):
+        checks.append(ok)
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {got}")
+
+    st = board.status()
+    check("status after reset (not busy, router ready, no overflow)",
+          st["busy"] == 0 and st["router_local_ready"] == 1 and st["router_overflow"] == 0, st)
+    board.memwr(0, 5, 0x1234)
+    w = board.memrd(0, 5)
+    check("weight word 5 written and read back", w == 0x1234, f"0x{w:04x}")
+    board.act(WATCH, 1)  # watch the east output
+    board.inject(2, 1, 1, (0xBEEF << 16) | (3 << 8) | 5)  # from the west, to x=5, y=3: leaves east
+    flit = [board.read(k) for k in range(5)]
+    check("flit from the west input left the east output (dest 5,3; from 2, head, tail)",
+          flit[0] == 5 and flit[1] == 3 and flit[4] == 0b00001011, flit)
+    # FWD of a 2 x 2 relu slice (as testbenches/pcg_top_smoke.sv): weights at 16 (row r at 16 + 3r),
+    # biases in slots 0 and 1, x in x-buffer words 0 and 1.
+    for a, v in ((16, 3072), (17, -1024), (19, -3072), (20, 1000)):
+        board.memwr(0, a, v)
+    board.memwr(1, 0, 514)
+    board.memwr(1, 1, -100)
+    board.memwr(2, 0, 2048)
+    board.memwr(2, 1, 4096)
+    board.command([(C_N, 2), (C_M, 2), (C_WBASE, 16), (C_ACT, 1)])  # op 0 = FWD, act 1 = relu
+    v = [s16(board.memrd(4, r)) for r in range(2)]
+    st = board.status()
+    check("FWD 2 x 2 relu: v_hat = (385, 0), command accepted", v == [385, 0] and st["cmd_err"] == 0, v)
+    ok = all(checks)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument("--port", help="the board's serial device, e.g. /dev/ttyUSB1")
+    g.add_argument("--pipe", nargs=2, metavar=("TO_BOARD", "FROM_BOARD"), help="named pipes of the simulated board")
+    ap.add_argument("what", choices=["selftest", "status"])
+    a = ap.parse_args()
+    try:
+        port = SerialPort(a.port) if a.port else PipePort(*a.pipe)
+    except OSError as e:
+        print(f"board_host.py: cannot open {a.port or a.pipe}: {e.strerror}", file=sys.stderr)
+        return 2
+    board = Board(port)
+    try:
+        if a.what == "status":
+            for k, v in board.status().items():
+                print(f"{k}: {v}")
+            return 0
+        return selftest(board)
+    except TimeoutError as e:
+        print(f"board_host.py: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
