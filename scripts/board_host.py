@@ -18,10 +18,45 @@ import argparse
 import os
 import sys
 
-# pcg_top's host actions (its header) and the command layout of its load register (its localparams C*).
+# pcg_top's host actions (its header) and the command layout of its load register (its localparams C*:
+# field -> (lsb, width)).
 SHIFT, CMD, MEMWR, MEMRD, INJECT, CREDIT, RSEL, WATCH = range(8)
-C_ACT, C_WBASE, C_M, C_N = 53, 136, 152, 168
+FIELDS = {"seed": (0, 32), "label": (32, 16), "shift": (48, 5), "act": (53, 3), "hi": (56, 16), "lo": (72, 16),
+          "obase": (88, 16), "xbase": (104, 16), "sbase": (120, 16), "wbase": (136, 16), "m": (152, 16),
+          "n": (168, 16), "ctx": (184, 2), "op": (186, 3), "first": (189, 1), "elem": (190, 1), "mul": (191, 1)}
 LOAD_BITS = 192
+OPS = {"fwd": 0, "outerr": 1, "err": 2, "relax": 3, "update": 4, "seed": 5, "smax": 6}
+# The board tile's memories (pcg_top's defaults): the core checks none of these limits (docs/rtl.md,
+# "Command limits"), so the host must: an out-of-range field wraps an address silently.
+SLOTS, XWORDS, OWORDS, SRAM_WORDS = 256, 1024, 1024, 16384
+
+
+def check_command(f):
+    """Raises ValueError for a command the core would carry out on wrapped addresses (the limits of
+    docs/rtl.md, as the lockstep harness checks them)."""
+    for k, v in f.items():
+        if k not in FIELDS:
+            raise ValueError(f"command field {k!r}: no such field (fields: {', '.join(FIELDS)})")
+        if not 0 <= v < (1 << FIELDS[k][1]):
+            raise ValueError(f"command field {k}={v}: outside 0..{(1 << FIELDS[k][1]) - 1}")
+    n, m, op = f.get("n", 0), f.get("m", 0), f.get("op", 0)
+    if op == OPS["seed"]:
+        return
+    if not 1 <= n <= SLOTS or f.get("sbase", 0) + n > SLOTS:
+        raise ValueError(f"n={n}, sbase={f.get('sbase', 0)}: the slots must lie in 0..{SLOTS - 1}")
+    if op in (OPS["fwd"], OPS["err"], OPS["update"]) and not f.get("elem", 0):
+        if not 1 <= m <= XWORDS or f.get("xbase", 0) + m > XWORDS:
+            raise ValueError(f"m={m}, xbase={f.get('xbase', 0)}: the inputs must lie in x words 0..{XWORDS - 1}")
+        if f.get("wbase", 0) + n * (m + 1) > SRAM_WORDS:
+            raise ValueError(f"wbase={f.get('wbase', 0)} + n*(m+1)={n * (m + 1)}: beyond the {SRAM_WORDS}-word SRAM")
+    if op == OPS["err"]:
+        lo, hi = f.get("lo", 0), f.get("hi", 0)
+        if not lo < hi <= (m if not f.get("elem", 0) else hi):
+            raise ValueError(f"lo={lo}, hi={hi}, m={m}: need lo < hi <= m")
+        if f.get("obase", 0) + (hi - lo) > OWORDS:
+            raise ValueError(f"obase={f.get('obase', 0)} + (hi-lo)={hi - lo}: beyond the {OWORDS}-word out buffer")
+    if f.get("shift", 0) > 20:
+        raise ValueError(f"shift={f['shift']}: at most 20 (the weight step's 11 + shift stays below 32)")
 
 
 class SerialPort:
@@ -109,10 +144,12 @@ class Board:
         self.shift(flit, 4)
         self.act(INJECT, (tail << 4) | (head << 3) | port)
 
-    def command(self, fields):
+    def command(self, **fields):
+        """One command to the core: its fields by name (FIELDS; op, act, n, m, wbase, ...), checked first."""
+        check_command(fields)
         value = 0
-        for lsb, v in fields:
-            value |= v << lsb
+        for k, v in fields.items():
+            value |= v << FIELDS[k][0]
         self.shift(value, LOAD_BITS // 8)
         self.act(CMD, 0)
 
@@ -162,7 +199,7 @@ def selftest(board):
     board.memwr(1, 1, -100)
     board.memwr(2, 0, 2048)
     board.memwr(2, 1, 4096)
-    board.command([(C_N, 2), (C_M, 2), (C_WBASE, 16), (C_ACT, 1)])  # op 0 = FWD, act 1 = relu
+    board.command(op=OPS["fwd"], n=2, m=2, wbase=16, act=1)  # act 1 = relu
     v = [s16(board.memrd(4, r)) for r in range(2)]
     st = board.status()
     check("FWD 2 x 2 relu: v_hat = (385, 0), command accepted", v == [385, 0] and st["cmd_err"] == 0, v)
