@@ -261,7 +261,8 @@ int main(int argc, char** argv) {
   tr->add_option("--load-checkpoint", fo.load_checkpoint, "functional/cycle: start from these weights");
   tr->add_option("--faults", fo.faults, "functional/cycle: inject the faults of this file (docs/faults.md)");
   tr->add_option("--vcd", fo.vcd, "cycle: write a VCD trace of one core and its router");
-  tr->add_option("--vcd-core", fo.vcd_core, "cycle: the traced core as X,Y")->default_str("0,0");
+  tr->add_option("--vcd-core", fo.vcd_core, "cycle: the traced core (--vcd, --rtl-vcd, --rtl-port-trace) as X,Y")
+      ->default_str("0,0");
   std::string vcd_cycles = "0:10000";
   tr->add_option("--vcd-cycles", vcd_cycles, "cycle: the traced window FROM:TO in simulated cycles")
       ->capture_default_str();
@@ -270,6 +271,9 @@ int main(int argc, char** argv) {
   tr->add_option("--rtl-routers", fo.rtl_routers, "cycle: run these routers (X,Y or 'all') on the Verilated RTL");
   tr->add_option("--rtl-vcd", fo.rtl_vcd,
                  "cycle: VCD of the RTL core (and FILE.router.vcd) of --vcd-core over --vcd-cycles");
+  tr->add_option("--rtl-port-trace", fo.rtl_port_trace,
+                 "cycle: JSON lines of every memory-port write, command and read of the RTL core at --vcd-core, "
+                 "to replay on a board (scripts/board_host.py replay; docs/rtl.md)");
   tr->add_flag("--rtl-mutant", fo.rtl_mutant,
                "cycle: use the deliberately broken core (rounding bit flipped) to see the scoreboard catch it");
   tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
@@ -431,7 +435,7 @@ int main(int argc, char** argv) {
     }
     if (*tr) {
       for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults",
-                            "--rtl-cores", "--rtl-routers", "--rtl-vcd", "--rtl-mutant"})
+                            "--rtl-cores", "--rtl-routers", "--rtl-vcd", "--rtl-port-trace", "--rtl-mutant"})
         if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
       return run_train(to);
     }

@@ -70,7 +70,7 @@ void parse_cores(const std::vector<std::string>& list, const Arch& a, const char
 int run_train_fx(const FxTrainOpts& o) {
   namespace fs = std::filesystem;
   // Refuse outputs that exist before spending any time (nothing of the user's is overwritten).
-  for (const std::string& out : {o.svg, o.save_checkpoint, o.vcd, o.rtl_vcd})
+  for (const std::string& out : {o.svg, o.save_checkpoint, o.vcd, o.rtl_vcd, o.rtl_port_trace})
     if (!out.empty() && !o.force && fs::exists(out))
       throw SimError(fmt::format("{}: already exists; pass --force to overwrite it", out));
   FxConfig fc;
@@ -128,9 +128,16 @@ int run_train_fx(const FxTrainOpts& o) {
       lc.vcd_from = o.vcd_from;
       lc.vcd_to = o.vcd_to;
     }
+    if (!o.rtl_port_trace.empty()) {
+      std::vector<int> id;
+      bool all = false;
+      parse_cores({o.vcd_core}, m.arch, "--vcd-core", id, all);
+      lc.port_trace = o.rtl_port_trace;
+      lc.port_trace_core = id.at(0);
+    }
     rtl = attach_lockstep(*eng, lc);
-  } else if (!o.rtl_vcd.empty() || o.rtl_mutant) {
-    throw SimError("--rtl-vcd/--rtl-mutant need --rtl-cores or --rtl-routers");
+  } else if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty() || o.rtl_mutant) {
+    throw SimError("--rtl-vcd/--rtl-port-trace/--rtl-mutant need --rtl-cores or --rtl-routers");
   }
 
   const bool human = !o.json;
@@ -332,6 +339,7 @@ int run_train_fx(const FxTrainOpts& o) {
                                   r["weight_words"].get<int64_t>(), r["router_grants"].get<int64_t>()));
     for (const auto& k : r["kept_on_systemc"]) row("  kept on the SystemC model", k.get<std::string>());
     if (!o.rtl_vcd.empty()) row("wrote", o.rtl_vcd);
+    if (!o.rtl_port_trace.empty()) row("wrote", o.rtl_port_trace);
   }
   if (!o.svg.empty()) row("wrote", o.svg);
   if (!o.save_checkpoint.empty()) row("wrote", o.save_checkpoint);

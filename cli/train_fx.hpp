@@ -22,6 +22,7 @@ struct FxTrainOpts {
   // RTL lockstep (docs/rtl.md): cores / routers as "X,Y" or "all"
   std::vector<std::string> rtl_cores, rtl_routers;
   std::string rtl_vcd;
+  std::string rtl_port_trace;  // the port trace of the RTL core at vcd_core (JSON lines, docs/rtl.md)
   bool rtl_mutant = false;
 };
 

@@ -8,11 +8,19 @@ pcg_top's readback byte, ctl 2 resets the tile.
     board_host.py --port /dev/ttyUSB1 selftest    # the board (FT2232H channel B, 115,200 baud 8N1)
     board_host.py --port /dev/ttyUSB1 status
     board_host.py --pipe TO_BOARD FROM_BOARD selftest   # the simulated board (testbenches/board_pipe_tb.sv)
+    board_host.py --port /dev/ttyUSB1 replay TRACE.jsonl   # a core's port trace from the simulator
 
 selftest resets the tile and checks, through the serial port only: a weight word written and read back, a
 flit injected at the router's west input leaving its east output, and a forward pass of a 2 x 2 relu slice
 (v̂ = 385 and 0: the fixed-point specification's rounding, docs/fixed-point.md). It prints one line per
-check, then PASS or FAIL, and exits 0 only when every check passed. Python 3 standard library only.
+check, then PASS or FAIL, and exits 0 only when every check passed.
+
+replay plays a port trace (`pcgrid train MAPPING --engine cycle --rtl-cores X,Y --vcd-core X,Y
+--rtl-port-trace TRACE.jsonl`: every memory-port write, command and read of that core's RTL in the lockstep
+run, docs/rtl.md) into the board and compares every word read back, and each command's cmd_err and
+err_zero, with what the simulated RTL gave: the board's core must learn exactly as the simulator says.
+It stops at the first difference (trace line, operation, both values) with exit 1. Python 3 standard
+library only.
 """
 import argparse
 import os
@@ -208,13 +216,68 @@ def selftest(board):
     return 0 if ok else 1
 
 
+class ReplayError(Exception):
+    pass
+
+
+def replay(board, path):
+    import json
+
+    board.reset()
+    counts = {"write": 0, "cmd": 0, "read": 0}
+    with open(path) as f:
+        for no, line in enumerate(f, 1):
+            where = f"{path}:{no}"
+            try:
+                t = json.loads(line)
+                op = t["op"]
+                if op == "write":
+                    board.memwr(t["sel"], t["addr"], t["value"])
+                elif op == "read":
+                    got = s16(board.memrd(t["sel"], t["addr"]))
+                    if got != t["value"]:
+                        raise ReplayError(f"{where}: read of memory select {t['sel']} address {t['addr']}: "
+                                          f"the board gave {got}, the simulated RTL {t['value']}")
+                elif op == "cmd":
+                    c = dict(t["cmd"])
+                    c.pop("alpha", None)  # leaky_relu's slope: only with act 2, which the board's tile lacks (ACTS=0)
+                    if c.get("op") == OPS["fwd"] and c.get("act") in (2, 4, 5):
+                        raise ReplayError(f"{where}: activation {c['act']} (leaky_relu, tanh or sigmoid): the board's "
+                                          "tile has no pcg_act (ACTS=0)")
+                    board.command(**c)
+                    st = board.status()
+                    for k in ("cmd_err", "err_zero"):
+                        if st[k] != t[k]:
+                            raise ReplayError(f"{where}: after command op {c['op']}: the board's {k} is {st[k]}, "
+                                              f"the simulated RTL's {t[k]}")
+                else:
+                    raise ReplayError(f"{where}: unknown operation {op!r} (expected write, cmd or read)")
+            except (KeyError, TypeError, json.JSONDecodeError) as e:
+                raise ReplayError(f"{where}: not a port-trace line ({type(e).__name__}: {e})") from None
+            except ValueError as e:
+                raise ReplayError(f"{where}: {e}") from None
+            counts[op] += 1
+            if no % 200 == 0:
+                print(f"replay: {no} lines", file=sys.stderr, flush=True)
+    print(f"replayed {path}: {counts['write']} writes, {counts['cmd']} commands, {counts['read']} reads, "
+          "every word read back equal to the simulated RTL's")
+    print("PASS")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--port", help="the board's serial device, e.g. /dev/ttyUSB1")
     g.add_argument("--pipe", nargs=2, metavar=("TO_BOARD", "FROM_BOARD"), help="named pipes of the simulated board")
-    ap.add_argument("what", choices=["selftest", "status"])
+    ap.add_argument("what", choices=["selftest", "status", "replay"])
+    ap.add_argument("trace", nargs="?", help="replay: the port trace (JSON lines)")
     a = ap.parse_args()
+    if (a.what == "replay") != (a.trace is not None):
+        ap.error("replay takes a trace file; selftest and status take none")
+    if a.trace is not None and not os.path.isfile(a.trace):
+        print(f"board_host.py: {a.trace}: no such file", file=sys.stderr)
+        return 2
     try:
         port = SerialPort(a.port) if a.port else PipePort(*a.pipe)
     except OSError as e:
@@ -226,7 +289,13 @@ def main():
             for k, v in board.status().items():
                 print(f"{k}: {v}")
             return 0
+        if a.what == "replay":
+            return replay(board, a.trace)
         return selftest(board)
+    except ReplayError as e:
+        print(f"board_host.py: {e}", file=sys.stderr)
+        print("FAIL")
+        return 1
     except TimeoutError as e:
         print(f"board_host.py: {e}", file=sys.stderr)
         return 1

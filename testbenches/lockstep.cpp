@@ -19,7 +19,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <unistd.h>
@@ -75,6 +77,7 @@ class CoreIf {
   uint64_t vtime = 0;
   int64_t now = 0;  // SystemC cycle of the current hook (VCD time base)
   int64_t vcd_from = 0, vcd_to = INT64_MAX;
+  std::FILE* port_trace = nullptr;  // LockstepConfig::port_trace: one JSON line per port operation
 };
 
 template <class V>
@@ -119,6 +122,14 @@ class Core final : public CoreIf {
     }
     seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     phase_ticks += cycles + 1;
+    if (port_trace)
+      fmt::print(
+          port_trace,
+          "{{\"op\":\"cmd\",\"cmd\":{{\"op\":{},\"ctx\":{},\"first\":{},\"elem\":{},\"mul\":{},\"n\":{},\"m\":{},"
+          "\"wbase\":{},\"sbase\":{},\"xbase\":{},\"obase\":{},\"lo\":{},\"hi\":{},\"act\":{},\"shift\":{},"
+          "\"label\":{},\"seed\":{},\"alpha\":{}}},\"cycles\":{},\"cmd_err\":{},\"err_zero\":{}}}\n",
+          int(c.op), c.ctx, int(c.first), int(c.elem), int(c.mul), c.n, c.m, c.wbase, c.sbase, c.xbase, c.obase, c.lo,
+          c.hi, c.act, c.shift, c.label, c.seed, c.alpha, cycles, int(v_.cmd_err), int(v_.err_zero));
     return cycles;
   }
   void write(Sel sel, int addr, int16_t val) override {
@@ -129,6 +140,8 @@ class Core final : public CoreIf {
     tick();
     v_.mem_we = 0;
     if (sel == kSelEsum || sel == kSelXAcc) tick();  // read-modify-write: the next cycle completes it
+    if (port_trace)
+      fmt::print(port_trace, "{{\"op\":\"write\",\"sel\":{},\"addr\":{},\"value\":{}}}\n", int(sel), addr, val);
   }
   int16_t read(Sel sel, int addr) override {
     v_.mem_re = 1;
@@ -136,7 +149,10 @@ class Core final : public CoreIf {
     v_.mem_addr = uint16_t(addr);
     tick();
     v_.mem_re = 0;
-    return int16_t(v_.mem_rdata);
+    const auto word = int16_t(v_.mem_rdata);
+    if (port_trace)
+      fmt::print(port_trace, "{{\"op\":\"read\",\"sel\":{},\"addr\":{},\"value\":{}}}\n", int(sel), addr, word);
+    return word;
   }
   bool err_zero() override { return v_.err_zero; }
   bool cmd_err() override { return v_.cmd_err; }
@@ -307,6 +323,13 @@ class Harness final : public Lockstep {
     for (int id : routers) {
       const Coord rc = a.at(id);
       router_[id] = std::make_unique<Router>(&ctx_, rc.x, rc.y);
+    }
+    if (!c.port_trace.empty()) {
+      if (!core_.count(c.port_trace_core))
+        throw SimError(fmt::format("--rtl-port-trace: {} runs no RTL core", where(c.port_trace_core)));
+      port_trace_.reset(std::fopen(c.port_trace.c_str(), "w"));
+      if (!port_trace_) throw SimError(fmt::format("{}: cannot write the port trace", c.port_trace));
+      core_[c.port_trace_core]->port_trace = port_trace_.get();
     }
     // Configuration from the host: weights, biases and the generators' seeds.
     for (size_t s = 0; s < slice_.size(); ++s) {
@@ -744,6 +767,7 @@ class Harness final : public Lockstep {
   std::map<int, std::unique_ptr<Router>> router_;
   std::vector<Slice> slice_;
   std::unique_ptr<VerilatedVcdC> vcd_core_, vcd_router_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> port_trace_{nullptr, &std::fclose};
   bool failed_ = false;
   std::string first_;
   std::vector<std::string> kept_;  // cores "all" left on the SystemC model, with the reason

@@ -319,7 +319,20 @@ stderr_has "pcgrid: error: --rtl-cores/--rtl-routers need --engine cycle"
 
 run "train --rtl-vcd without RTL cores" train "$SMAP" --engine cycle --rtl-vcd "$TMP/r.vcd"
 expect_fail
-stderr_has "pcgrid: error: --rtl-vcd/--rtl-mutant need --rtl-cores or --rtl-routers"
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant need --rtl-cores or --rtl-routers"
+
+run "train --rtl-port-trace of a core not on the RTL" train "$SMAP" --engine cycle --train-samples 1 --test-samples 1 \
+  --rtl-cores 0,0 --vcd-core 1,1 --rtl-port-trace "$TMP/p.jsonl"
+expect_fail
+stderr_has "pcgrid: error: --rtl-port-trace: core (1,1) runs no RTL core"
+[ ! -e "$TMP/p.jsonl" ] || fail "a refused run wrote $TMP/p.jsonl"
+
+echo keep >"$TMP/p2.jsonl"
+run "train --rtl-port-trace onto an existing file" train "$SMAP" --engine cycle --rtl-cores 0,0 --vcd-core 0,0 \
+  --rtl-port-trace "$TMP/p2.jsonl"
+expect_fail
+stderr_has "pcgrid: error: $TMP/p2.jsonl: already exists; pass --force to overwrite it"
+[ "$(cat "$TMP/p2.jsonl")" = keep ] || fail "a refused run changed $TMP/p2.jsonl"
 
 run "train --rtl-cores 0,0: the softmax output core runs on the RTL" train "$SMAP" --engine cycle --train-samples 2 \
   --test-samples 2 --rtl-cores 0,0

@@ -71,6 +71,10 @@ struct LockstepConfig {
   std::string vcd;      // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
   int64_t vcd_from = 0, vcd_to = std::numeric_limits<int64_t>::max();  // SystemC cycles traced
+  // The port trace of one RTL core: every memory-port write, command and memory-port read (with the word the
+  // RTL returned) as JSON lines (docs/rtl.md, "Port trace"), for replaying on a board (scripts/board_host.py).
+  std::string port_trace;
+  int port_trace_core = -1;
 };
 
 // Attaches the RTL to a cycle engine before its first sample. Throws SimError naming the core/slice when a
