@@ -256,6 +256,8 @@ def replay(board, path):
                 raise ReplayError(f"{where}: not a port-trace line ({type(e).__name__}: {e})") from None
             except ValueError as e:
                 raise ReplayError(f"{where}: {e}") from None
+            except TimeoutError as e:
+                raise ReplayError(f"{where}: {e}") from None
             counts[op] += 1
             if no % 200 == 0:
                 print(f"replay: {no} lines", file=sys.stderr, flush=True)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # CTest board_replay_sim: a core's port trace from the simulator, replayed into the simulated board.
-#  1. a 784-8-10 MSE network (Fashion-MNIST) mapped on the default 8x8 grid; one training sample and one
-#     test sample with the core that holds the output layer on the Verilated RTL in lockstep, writing that
-#     core's port trace (pcgrid train ... --rtl-port-trace);
+#  1. a 784-8-4-10 network (relu, hard_tanh, MSE; Fashion-MNIST) mapped on the default 8x8 grid, where the
+#     core of layer h2 also holds the output layer (two contexts); one training sample and one test sample
+#     with that core on the Verilated RTL in lockstep, writing its port trace (pcgrid train --rtl-port-trace):
+#     forward passes, output error, error back-projection with the zero-skip / re-send decision, received
+#     errors accumulated (sel 3), relaxation, the stochastic-rounding weight update;
 #  2. scripts/board_host.py replay of that trace into the board top in Icarus through its UART
 #     (testbenches/board_host_sim.sh): every word read back must equal the simulated RTL's (PASS);
 #  3. the same trace with one read word changed: the replay must stop at that line (exit 1).
@@ -14,19 +16,24 @@ out=$3
 mkdir -p "$out"
 cat > "$out/tiny.json" <<'JSON'
 {"format": "pcgrid-model", "version": 1, "name": "tiny-mse",
- "description": "784-8-10 MSE network: the port-trace replay test (testbenches/board_replay_sim.sh)",
+ "description": "784-8-4-10 MSE network: the port-trace replay test (testbenches/board_replay_sim.sh)",
  "vertices": [
   {"name": "x", "op": "input", "shape": [784]},
-  {"name": "h", "op": "dense", "parents": ["x"], "units": 8, "activation": "relu"},
-  {"name": "out", "op": "dense", "parents": ["h"], "units": 10, "loss": "mse"}]}
+  {"name": "h1", "op": "dense", "parents": ["x"], "units": 8, "activation": "relu"},
+  {"name": "h2", "op": "dense", "parents": ["h1"], "units": 4, "activation": "hard_tanh"},
+  {"name": "out", "op": "dense", "parents": ["h2"], "units": 10, "loss": "mse"}]}
 JSON
 "$pcgrid" map "$out/tiny.json" -o "$out/tiny.map.json" --force > /dev/null
-# the core of the output layer, from the mapping file
+# the core of layer h2, from the mapping file
 core=$(python3 -c "
 import json, sys
 m = json.load(open(sys.argv[1]))
-print(','.join(map(str, next(s['core'] for s in m['slices'] if 'out' in s['vertices']))))" "$out/tiny.map.json")
-echo "output layer on core $core"
+print(','.join(map(str, next(s['core'] for s in m['slices'] if 'h2' in s['vertices']))))" "$out/tiny.map.json")
+echo "layer h2 on core $core: $(python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(' '.join(v for s in m['slices'] if ','.join(map(str, s['core'])) == sys.argv[2] for v in s['vertices']))" \
+  "$out/tiny.map.json" "$core")"
 "$pcgrid" train "$out/tiny.map.json" --engine cycle --train-samples 1 --test-samples 1 --rtl-cores "$core" \
   --vcd-core "$core" --rtl-port-trace "$out/trace.jsonl" --force > "$out/train.txt"
 grep "RTL lockstep" "$out/train.txt"
