@@ -22,10 +22,6 @@ module pcg_sdp_ram #(
 `ifdef SYNTHESIS
   always_ff @(posedge clk) q <= m[ra];
 `else
-  // Simulation starts every word at 0, as the iCE40 does: nextpnr writes zeros into a block RAM without initial
-  // data, and the bitstream loads them. The core relies on it for the received-error sums of slots not yet
-  // relaxed (Verilator zeroes memories anyway; Icarus would start them at x). docs/rtl.md, "Power-up state".
-  initial for (int i = 0; i < DEPTH; i++) m[i] = '0;
   always_ff @(posedge clk) q <= (we && wa == ra) ? ~m[ra] : m[ra];
 `endif
 endmodule
