@@ -119,21 +119,21 @@ int run_train_fx(const FxTrainOpts& o) {
     parse_cores(o.rtl_cores, m.arch, "--rtl-cores", lc.cores, lc.all_cores);
     parse_cores(o.rtl_routers, m.arch, "--rtl-routers", lc.routers, lc.all_routers);
     lc.mutant = o.rtl_mutant;
-    if (!o.rtl_vcd.empty()) {
+    if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty()) {
+      // the one core both traces follow
       std::vector<int> id;
       bool all = false;
       parse_cores({o.vcd_core}, m.arch, "--vcd-core", id, all);
-      lc.vcd = o.rtl_vcd;
-      lc.vcd_core = id.at(0);
-      lc.vcd_from = o.vcd_from;
-      lc.vcd_to = o.vcd_to;
-    }
-    if (!o.rtl_port_trace.empty()) {
-      std::vector<int> id;
-      bool all = false;
-      parse_cores({o.vcd_core}, m.arch, "--vcd-core", id, all);
+      if (all || id.size() != 1)
+        throw SimError(fmt::format("--vcd-core '{}': expected one core X,Y (a trace follows one core)", o.vcd_core));
+      if (!o.rtl_vcd.empty()) {
+        lc.vcd = o.rtl_vcd;
+        lc.vcd_core = id[0];
+        lc.vcd_from = o.vcd_from;
+        lc.vcd_to = o.vcd_to;
+      }
       lc.port_trace = o.rtl_port_trace;
-      lc.port_trace_core = id.at(0);
+      lc.port_trace_core = o.rtl_port_trace.empty() ? -1 : id[0];
     }
     rtl = attach_lockstep(*eng, lc);
   } else if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty() || o.rtl_mutant) {

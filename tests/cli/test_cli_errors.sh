@@ -327,6 +327,12 @@ expect_fail
 stderr_has "pcgrid: error: --rtl-port-trace: core (1,1) runs no RTL core"
 [ ! -e "$TMP/p.jsonl" ] || fail "a refused run wrote $TMP/p.jsonl"
 
+run "train --rtl-vcd of --vcd-core all" train "$SMAP" --engine cycle --train-samples 1 --test-samples 1 \
+  --rtl-cores all --vcd-core all --rtl-vcd "$TMP/all.vcd"
+expect_fail
+stderr_has "pcgrid: error: --vcd-core 'all': expected one core X,Y (a trace follows one core)"
+[ ! -e "$TMP/all.vcd" ] || fail "a refused run wrote $TMP/all.vcd"
+
 echo keep >"$TMP/p2.jsonl"
 run "train --rtl-port-trace onto an existing file" train "$SMAP" --engine cycle --rtl-cores 0,0 --vcd-core 0,0 \
   --rtl-port-trace "$TMP/p2.jsonl"
