@@ -603,6 +603,15 @@ module pcg_core #(
   logic acc_pend, xacc_pend;
   logic [XA-1:0] x_s1a;  // the x address read at the last edge (ELEM FWD clears it behind the read)
   always_ff @(posedge clk) x_s1a <= x_ra;
+  // The saturating sums are continuous assignments, not calls inside the always_comb blocks: Icarus 11.0
+  // (Debian 12) puts a called function's own variables (sat16's argument) into an always_comb block's
+  // sensitivity, so two always_comb blocks calling sat16 with different arguments re-trigger each other
+  // forever at one simulation time (a zero-time loop; fixed upstream after 11.0, steveicarus/iverilog
+  // #508). Rule for rtl/: no function calls inside always_comb (scripts/check_rtl_rules.py).
+  logic [SA-1:0] acc_addr;
+  logic [15:0] acc_word;
+  logic signed [15:0] xacc_sum;
+  assign xacc_sum = sat16(40'($signed(x_q)) + 40'($signed(acc_word)));
   always_comb begin
     x_we = s1_v && is_fwd && elem;
     x_wa = x_s1a;
@@ -615,11 +624,9 @@ module pcg_core #(
     if (xacc_pend) begin
       x_we = 1'b1;
       x_wa = x_s1a;
-      x_wd = sat16(40'($signed(x_q)) + 40'($signed(acc_word)));
+      x_wd = xacc_sum;
     end
   end
-  logic [SA-1:0] acc_addr;
-  logic [15:0] acc_word;
 
   // The weight step (u1..u3 after s2; written from u3, 5 cycles after the read) and the relaxation step (q2, q3) as adds of floors, split so that
   // no stage holds more than one carry chain or one shifter (Fmax):
@@ -709,14 +716,16 @@ module pcg_core #(
 
   // Slot RAM writes
   logic signed [15:0] outerr_eps;
-  always_comb begin
-    outerr_eps = sat16(40'(s2_od) * 40'sd4);
-  end
+  assign outerr_eps = sat16(40'(s2_od) * 40'sd4);
+  logic signed [15:0] s4_act;  // act(pre) and f'(pre)'s pass bit of the s4 write (assigns: see xacc_sum)
+  logic s4_pass;
+  assign s4_act = act_fwd(act, s4_pre);
+  assign s4_pass = act_pass(act, s4_pre);
   always_comb begin
     pre_we = s4_v;
     pre_wa = s4_dst[SA-1:0];
-    fp_wd = act_pass(act, s4_pre);
-    vhat_wd = ACTS && a_table4 ? a_vhat4 : act_fwd(act, s4_pre);
+    fp_wd = s4_pass;
+    vhat_wd = ACTS && a_table4 ? a_vhat4 : s4_act;
     eps_we = 1'b0;
     eps_wa = s4_dst[SA-1:0];
     eps_wd = 16'd0;

@@ -189,6 +189,13 @@ module pcg_router #(
       for (int i = 0; i < 5; i++)
         prio_from[j*5 + i] = ((j - s + 5) % 5) < ((i - s + 5) % 5);
   endfunction
+  // prio_tab[k]: the order after a grant to input k (from k + 1), constants. Assigned here and not called
+  // inside the always_comb below: Icarus 11.0 makes a called function's variables part of an always_comb
+  // block's sensitivity (see pcg_core.sv, xacc_sum), and the five outputs' blocks would wake each other.
+  logic [5*25-1:0] prio_tab;
+  for (genvar k = 0; k < 5; k++) begin : g_prio_tab
+    assign prio_tab[k*25 +: 25] = prio_from((k + 1) % 5);
+  end
 
   // ---------------------------------------------------------------------------------------------------
   // Input buffers
@@ -376,7 +383,7 @@ module pcg_router #(
     assign gq_n   = {5{cr_n}} & S & (({5{lk_n}} & lkin_n & ne_n) | ({5{!lk_n}} & hw));
     always_comb begin
       prio_next = '0;
-      for (int k = 0; k < 5; k++) prio_next = prio_next | ({25{gq[k] && S[k]}} & prio_from((k + 1) % 5));
+      for (int k = 0; k < 5; k++) prio_next = prio_next | ({25{gq[k] && S[k]}} & prio_tab[k*25 +: 25]);
     end
     assign prio_n = head_g ? prio_next : prio;  // rr <= granted input + 1 on a head
     always_ff @(posedge clk) begin

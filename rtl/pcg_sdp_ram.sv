@@ -23,5 +23,9 @@ module pcg_sdp_ram #(
   always_ff @(posedge clk) q <= m[ra];
 `else
   always_ff @(posedge clk) q <= (we && wa == ra) ? ~m[ra] : m[ra];
+  // The iCE40's block RAMs power up holding zeros (the bitstream loads them), and pcg_core relies on it
+  // for its error sums (docs/rtl.md, "Power-up state"); simulation starts from the same state (Verilator
+  // zeroes memories anyway; Icarus would start at x). Not for synthesis: Yosys would take it as init data.
+  initial for (int i = 0; i < DEPTH; i++) m[i] = '0;
 `endif
 endmodule
