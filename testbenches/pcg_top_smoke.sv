@@ -16,6 +16,7 @@
 // rtl_top_gate_smoke). With -DBOARD it drives the board top rtl/board/pcg_icebreaker.sv instead, every host
 // action a UART frame and every readback byte a READ frame and the board's answer (CTests rtl_board_smoke and,
 // with -DGATE_LEVEL as well, rtl_board_gate_smoke); that tile has no softmax unit, so SMAX is refused there.
+// +vcd=FILE writes the run's waveforms.
 `timescale 1ns/1ps
 module pcg_top_smoke;
   logic clk = 0, rst = 1, we = 0;
@@ -51,6 +52,12 @@ module pcg_top_smoke;
 `endif
   always #5 clk = ~clk;
   integer errors = 0;
+  // +vcd=FILE: waveforms of the whole run (e.g. vvp pcg_top_smoke.vvp +vcd=smoke.vcd; docs/rtl.md)
+  string vcd_file;
+  initial if ($value$plusargs("vcd=%s", vcd_file)) begin
+    $dumpfile(vcd_file);
+    $dumpvars(0, pcg_top_smoke);
+  end
 `ifdef BOARD
   // One UART byte (8N1, LSB first) into the board's RX, DIV cycles per bit.
   task automatic send_byte(input [7:0] b);
