@@ -14,7 +14,8 @@ rm -f "$out/to_board" "$out/from_board"
 mkfifo "$out/to_board" "$out/from_board"
 iverilog -g2012 -o "$out/board_pipe_tb.vvp" "$src/testbenches/board_pipe_tb.sv" \
   "$rtl/pcg_sdp_ram.sv" "$rtl/pcg_core.sv" "$rtl/pcg_softmax.sv" "$rtl/pcg_act.sv" "$rtl/pcg_router.sv" \
-  "$rtl/pcg_top.sv" "$rtl/board/pcg_uart_rx.sv" "$rtl/board/pcg_uart_tx.sv" "$rtl/board/pcg_icebreaker.sv" 2>/dev/null
+  "$rtl/pcg_top.sv" "$rtl/board/pcg_uart_rx.sv" "$rtl/board/pcg_uart_tx.sv" "$rtl/board/pcg_icebreaker.sv" \
+  2>"$out/iverilog.log" || { grep -v 'sorry: constant selects' "$out/iverilog.log" >&2; echo "board_host_sim: iverilog failed" >&2; exit 1; }
 vvp -n "$out/board_pipe_tb.vvp" +to_board="$out/to_board" +from_board="$out/from_board" > "$out/sim.log" 2>&1 &
 sim=$!
 status=0
