@@ -606,8 +606,8 @@ module pcg_core #(
   // The saturating sums are continuous assignments, not calls inside the always_comb blocks: Icarus 11.0
   // (Debian 12) puts a called function's own variables (sat16's argument) into an always_comb block's
   // sensitivity, so two always_comb blocks calling sat16 with different arguments re-trigger each other
-  // forever at one simulation time (a zero-time loop; fixed upstream after 11.0, steveicarus/iverilog
-  // #508). Rule for rtl/: no function calls inside always_comb (scripts/check_rtl_rules.py).
+  // forever at one simulation time (a zero-time loop; an always_comb defect of Icarus 11.0 like
+  // steveicarus/iverilog#508). Rule for rtl/: no function calls inside always_comb (scripts/check_rtl_rules.py).
   logic [SA-1:0] acc_addr;
   logic [15:0] acc_word;
   logic signed [15:0] xacc_sum;

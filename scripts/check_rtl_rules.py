@@ -4,7 +4,8 @@
 Rule 1: no function calls inside an always_comb block. Icarus 11.0 (Debian 12's iverilog) puts a called
 function's own variables (its arguments) into the always_comb block's sensitivity list, so two always_comb
 blocks that call the same function with different arguments wake each other forever at one simulation
-time: a zero-time loop (steveicarus/iverilog#508, fixed upstream after 11.0). Call functions in a
+time: a zero-time loop (an always_comb defect of Icarus 11.0 of the kind of steveicarus/iverilog#508,
+which upstream fixed after 11.0; not checked against a newer Icarus here). Call functions in a
 continuous assignment or an always_ff block instead. Verilator and Yosys are not affected, so lint and
 synthesis cannot catch it; the Icarus smoke tests only catch it when the data make the arguments differ.
 
