@@ -16,10 +16,6 @@ module board_pipe_tb;
     .CLK(clk), .BTN_N(1'b1), .RX(rx), .TX(tx), .LEDR_N(ledr_n), .LEDG_N(ledg_n));
   always #5 clk = ~clk;
 
-  // The core's received-error sums start at 0 on the chip (the bitstream loads zeros into the block RAMs),
-  // and the core accumulates into them before a slot's first relaxation clears them; rtl/pcg_sdp_ram.sv
-  // gives the simulation the same power-up state (docs/rtl.md, "Power-up state").
-
   integer fin, fout, r, nin = 0, nout = 0;
   logic [7:0] b, v;
   string to_board, from_board;
