@@ -6,14 +6,20 @@ RSEL, WATCH) is a two-byte frame {1, ctl[1:0], addr[3:0], data[7]} {0, data[6:0]
 pcg_top's readback byte, ctl 2 resets the tile.
 
     board_host.py --port /dev/ttyUSB1 selftest    # the board (FT2232H channel B, 115,200 baud 8N1)
-    board_host.py --port /dev/ttyUSB1 status
+    board_host.py --port /dev/ttyUSB1 status      # the build (tile or core, its units) and the status bytes
     board_host.py --pipe TO_BOARD FROM_BOARD selftest   # the simulated board (testbenches/board_pipe_tb.sv)
     board_host.py --port /dev/ttyUSB1 replay TRACE.jsonl   # a core's port trace from the simulator
 
+The board says what it was built with (an INFO frame, ctl 3: scripts/board.sh's VARIANT tile, core + router
+with a hidden-layer core, or core, the core alone with the softmax unit, leaky_relu/tanh/sigmoid and the
+elementwise slices). Commands that need a unit the build lacks are refused here, before a byte is sent.
+
 selftest resets the tile and checks, through the serial port only: a weight word written and read back, a
-flit injected at the router's west input leaving its east output, and a forward pass of a 2 x 2 relu slice
-(v̂ = 385 and 0: the fixed-point specification's rounding, docs/fixed-point.md). It prints one line per
-check, then PASS or FAIL, and exits 0 only when every check passed.
+flit injected at the router's west input leaving its east output (with a router), and a forward pass of a
+2 x 2 relu slice (v̂ = 385 and 0: the fixed-point specification's rounding, docs/fixed-point.md); with the
+core's units also a leaky_relu forward pass (α = 328: −1000 → −10, 500 → 500) and the softmax-CE output
+error of v̂ = (8, −16), label 1 (ε = (−4119, 4119)). It prints one line per check, then PASS or FAIL, and
+exits 0 only when every check passed.
 
 replay plays a port trace (`pcgrid train MAPPING --engine cycle --rtl-cores X,Y --vcd-core X,Y
 --rtl-port-trace TRACE.jsonl`: every memory-port write, command and read of that core's RTL in the lockstep
@@ -31,8 +37,10 @@ import sys
 SHIFT, CMD, MEMWR, MEMRD, INJECT, CREDIT, RSEL, WATCH = range(8)
 FIELDS = {"seed": (0, 32), "label": (32, 16), "shift": (48, 5), "act": (53, 3), "hi": (56, 16), "lo": (72, 16),
           "obase": (88, 16), "xbase": (104, 16), "sbase": (120, 16), "wbase": (136, 16), "m": (152, 16),
-          "n": (168, 16), "ctx": (184, 2), "op": (186, 3), "first": (189, 1), "elem": (190, 1), "mul": (191, 1)}
-LOAD_BITS = 192
+          "n": (168, 16), "ctx": (184, 2), "op": (186, 3), "first": (189, 1), "elem": (190, 1), "mul": (191, 1),
+          "alpha": (192, 15)}
+# pcg_top's load register: 192 bits, 224 with ACTS (the leaky slope `alpha` at 206:192)
+LOAD_BITS, LOAD_BITS_ACTS = 192, 224
 OPS = {"fwd": 0, "outerr": 1, "err": 2, "relax": 3, "update": 4, "seed": 5, "smax": 6}
 # The board tile's memories (pcg_top's defaults): the core checks none of these limits (docs/rtl.md,
 # "Command limits"), so the host must: an out-of-range field wraps an address silently.
@@ -65,6 +73,24 @@ def check_command(f):
             raise ValueError(f"obase={f.get('obase', 0)} + (hi-lo)={hi - lo}: beyond the {OWORDS}-word out buffer")
     if f.get("shift", 0) > 20:
         raise ValueError(f"shift={f['shift']}: at most 20 (the weight step's 11 + shift stays below 32)")
+
+
+def check_units(f, info):
+    """Raises ValueError for a command that needs a unit the board's build lacks (info: Board.info())."""
+    act, op = f.get("act", 0), f.get("op", 0)
+    need = []
+    if op == OPS["smax"] and not info["smax"]:
+        need.append("the softmax unit (op smax)")
+    if not info["acts"]:
+        if op == OPS["fwd"] and act in (2, 4, 5):
+            need.append(f"pcg_act (activation {act}: leaky_relu, tanh or sigmoid)")
+        elif f.get("alpha", 0):
+            need.append("pcg_act (the leaky slope alpha)")
+    if (f.get("elem", 0) or f.get("mul", 0)) and not info["elem"]:
+        need.append("the elementwise slices (elem/mul)")
+    if need:
+        raise ValueError(f"the command needs {' and '.join(need)}, which the board's build ({info['variant']}) lacks: "
+                         "build the core variant, scripts/board.sh icebreaker OUT_DIR 1 core")
 
 
 class SerialPort:
@@ -120,6 +146,21 @@ class PipePort:
 class Board:
     def __init__(self, port):
         self.port = port
+        self._info = None
+
+    def info(self):
+        """The board's build from an INFO frame (ctl 3): {4'hA, WITH_ROUTER, ELEM, ACTS, SMAX}; asked once."""
+        if self._info is None:
+            self.frame(3, 0, 0)
+            b = self.port.read_byte()
+            if b >> 4 != 0xA:
+                raise TimeoutError(f"the board answered INFO with 0x{b:02x}, not 0xA?: a bitstream older than the INFO "
+                                   "frame? (rebuild it with scripts/board.sh)")
+            router, elem, acts, smax = (b >> 3) & 1, (b >> 2) & 1, (b >> 1) & 1, b & 1
+            variant = ("tile" if (router, elem, acts, smax) == (1, 0, 0, 0) else
+                       "core" if (router, elem, acts, smax) == (0, 1, 1, 1) else "custom")
+            self._info = {"variant": variant, "router": router, "smax": smax, "acts": acts, "elem": elem}
+        return self._info
 
     def frame(self, ctl, addr, data):
         self.port.write([0x80 | (ctl << 5) | (addr << 1) | (data >> 7), data & 0x7F])
@@ -155,10 +196,12 @@ class Board:
     def command(self, **fields):
         """One command to the core: its fields by name (FIELDS; op, act, n, m, wbase, ...), checked first."""
         check_command(fields)
+        info = self.info()
+        check_units(fields, info)
         value = 0
         for k, v in fields.items():
             value |= v << FIELDS[k][0]
-        self.shift(value, LOAD_BITS // 8)
+        self.shift(value, (LOAD_BITS_ACTS if info["acts"] else LOAD_BITS) // 8)
         self.act(CMD, 0)
 
     def status(self):
@@ -183,6 +226,9 @@ def s16(w):
 def selftest(board):
     board.reset()
     checks = []
+    info = board.info()
+    print(f"build: {info['variant']} (router {info['router']}, softmax unit {info['smax']}, pcg_act {info['acts']}, "
+          f"elementwise slices {info['elem']})")
 
     def check(name, ok, got):
         checks.append(ok)
@@ -194,11 +240,14 @@ def selftest(board):
     board.memwr(0, 5, 0x1234)
     w = board.memrd(0, 5)
     check("weight word 5 written and read back", w == 0x1234, f"0x{w:04x}")
-    board.act(WATCH, 1)  # watch the east output
-    board.inject(2, 1, 1, (0xBEEF << 16) | (3 << 8) | 5)  # from the west, to x=5, y=3: leaves east
-    flit = [board.read(k) for k in range(5)]
-    check("flit from the west input left the east output (dest 5,3; from 2, head, tail)",
-          flit[0] == 5 and flit[1] == 3 and flit[4] == 0b00001011, flit)
+    if info["router"]:
+        board.act(WATCH, 1)  # watch the east output
+        board.inject(2, 1, 1, (0xBEEF << 16) | (3 << 8) | 5)  # from the west, to x=5, y=3: leaves east
+        flit = [board.read(k) for k in range(5)]
+        check("flit from the west input left the east output (dest 5,3; from 2, head, tail)",
+              flit[0] == 5 and flit[1] == 3 and flit[4] == 0b00001011, flit)
+    else:
+        print("skip flit across the router: this build has no router")
     # FWD of a 2 x 2 relu slice (as testbenches/pcg_top_smoke.sv): weights at 16 (row r at 16 + 3r),
     # biases in slots 0 and 1, x in x-buffer words 0 and 1.
     for a, v in ((16, 3072), (17, -1024), (19, -3072), (20, 1000)):
@@ -211,6 +260,29 @@ def selftest(board):
     v = [s16(board.memrd(4, r)) for r in range(2)]
     st = board.status()
     check("FWD 2 x 2 relu: v_hat = (385, 0), command accepted", v == [385, 0] and st["cmd_err"] == 0, v)
+    # 2 x 1 slices with W = pre (x = 8192 = 4.0, bias 0: pre = round(W·x / 2^13) = W), as
+    # testbenches/pcg_top_smoke.sv (values from fx::act_forward and fx::softmax_ce_error)
+    if info["acts"] or info["smax"]:
+        board.memwr(2, 0, 8192)
+        board.memwr(1, 0, 0)
+        board.memwr(1, 1, 0)
+    if info["acts"]:
+        board.memwr(0, 40, -1000)
+        board.memwr(0, 42, 500)
+        board.command(op=OPS["fwd"], n=2, m=1, wbase=40, act=2, alpha=328)  # act 2 = leaky_relu, alpha 0.01
+        v = [s16(board.memrd(4, r)) for r in range(2)]
+        st = board.status()
+        check("FWD 2 x 1 leaky_relu alpha 328: v_hat = (-10, 500), command accepted",
+              v == [-10, 500] and st["cmd_err"] == 0, v)
+    if info["smax"]:
+        board.memwr(0, 40, 8)
+        board.memwr(0, 42, -16)
+        board.command(op=OPS["fwd"], n=2, m=1, wbase=40)  # identity: v_hat = (8, -16)
+        board.command(op=OPS["smax"], n=2, label=1)
+        e = [s16(board.memrd(7, r)) for r in range(2)]
+        st = board.status()
+        check("softmax-CE output error of v_hat = (8, -16), label 1: eps = (-4119, 4119), command accepted",
+              e == [-4119, 4119] and st["cmd_err"] == 0, e)
     ok = all(checks)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
@@ -240,10 +312,8 @@ def replay(board, path):
                                           f"the board gave {got}, the simulated RTL {t['value']}")
                 elif op == "cmd":
                     c = dict(t["cmd"])
-                    c.pop("alpha", None)  # leaky_relu's slope: only with act 2, which the board's tile lacks (ACTS=0)
-                    if c.get("op") == OPS["fwd"] and c.get("act") in (2, 4, 5):
-                        raise ReplayError(f"{where}: activation {c['act']} (leaky_relu, tanh or sigmoid): the board's "
-                                          "tile has no pcg_act (ACTS=0)")
+                    if not board.info()["acts"] and not c.get("alpha"):
+                        c.pop("alpha", None)  # a zero slope: nothing to shift into a tile without pcg_act
                     board.command(**c)
                     st = board.status()
                     for k in ("cmd_err", "err_zero"):
@@ -288,6 +358,8 @@ def main():
     board = Board(port)
     try:
         if a.what == "status":
+            for k, v in board.info().items():
+                print(f"build_{k}: {v}")
             for k, v in board.status().items():
                 print(f"{k}: {v}")
             return 0

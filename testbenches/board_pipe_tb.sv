@@ -5,14 +5,19 @@
 // cycles per bit), and every byte the board sends on TX is written to +from_board=PATH the same way. Between
 // two host bytes the simulation runs 12 bit times more, so that an answer the last byte asked for is
 // complete before the testbench blocks on the next line (simulated time stands still while it waits, as
-// it may: a real host is slower still). Ends when the host closes its pipe.
+// it may: a real host is slower still). Ends when the host closes its pipe. -DBOARD_CORE builds the board's
+// core variant (scripts/board.sh ... core) instead of its tile.
 `timescale 1ns/1ps
 module board_pipe_tb;
   localparam int DIV = 4;
   logic clk = 0;
   logic rx = 1'b1;
   wire tx, ledr_n, ledg_n;
+`ifdef BOARD_CORE  // scripts/board.sh's VARIANT core: the core alone with every unit
+  pcg_icebreaker #(.DIV(DIV), .WITH_ROUTER(0), .SMAX(1), .ACTS(1), .ELEM(1)) dut(
+`else  // VARIANT tile (pcg_icebreaker's defaults)
   pcg_icebreaker #(.DIV(DIV), .MY_X(2), .MY_Y(3)) dut(
+`endif
     .CLK(clk), .BTN_N(1'b1), .RX(rx), .TX(tx), .LEDR_N(ledr_n), .LEDG_N(ledg_n));
   always #5 clk = ~clk;
 

@@ -79,8 +79,12 @@ module pcg_top_smoke;
   // READ frame, and the board's one-byte answer from TX (sampled at the middle of each bit). The answer
   // starts while the frame's stop bit is still being sent, so the receiver listens from the frame's start.
   task automatic uart_read(output [7:0] v);
+    uart_answer(2'd1, v);
+  endtask
+  // A frame that the board answers (ctl 1 READ, ctl 3 INFO) and its answer.
+  task automatic uart_answer(input [1:0] ctl, output [7:0] v);
     fork
-      frame(2'd1, 4'd0, 8'd0);
+      frame(ctl, 4'd0, 8'd0);
       begin
         @(negedge tx);
         repeat (DIV / 2) @(negedge clk);
@@ -333,6 +337,12 @@ module pcg_top_smoke;
 `endif
     if (overflow) begin $display("FAIL overflow"); errors++; end
 `ifdef BOARD
+    // INFO (ctl 3): the board's build, {4'hA, WITH_ROUTER, ELEM, ACTS, SMAX}: the default board is the tile
+    // (router, no softmax, pcg_act or elementwise unit); a READ after it answers the readback byte again.
+    uart_answer(2'd3, b0);
+    if (b0 !== 8'ha8) begin $display("FAIL INFO answered %h, want a8 (the tile: router, SMAX = ACTS = ELEM = 0)", b0); errors++; end
+    readb(8, b0);
+    if ((b0 & 8'hfe) !== 8'h40) begin $display("FAIL READ after INFO gave %h, want readback byte 8 = 40", b0); errors++; end
     // The bridge's framing: a second byte with no first byte before it is ignored, and a first byte
     // replaces an unfinished one. Then a RESET frame: pcg_top's reset clears RSEL (back to byte 0) and the
     // flit flags of byte 7 (a flit is injected first, so that a flag is set).

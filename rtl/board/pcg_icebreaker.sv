@@ -5,9 +5,15 @@
 // WHAT IT ADDS. A serial bridge in front of pcg_top's 27-pin host port: every host action of pcg_top (SHIFT,
 // CMD, MEMWR, MEMRD, INJECT, CREDIT, RSEL, WATCH; see the header of rtl/pcg_top.sv) is one two-byte frame
 // from the host, and a READ frame returns pcg_top's readback byte (rdata_o, chosen by RSEL) as one byte.
-// Nothing else changes: the tile and its protocol are pcg_top's. One difference in what is built: the board's
-// tile is a hidden-layer tile (SMAX = 0; the core refuses SMAX): with the softmax unit and the bridge the
-// UP5K needs 5,328 of its 5,280 LCs (scripts/board.sh, measured).
+// Nothing else changes: the tile and its protocol are pcg_top's. What is built is chosen by the parameters
+// (scripts/board.sh's VARIANT):
+//   tile (default)  core + router, the core a hidden-layer core (SMAX = ACTS = ELEM = 0; the core refuses SMAX,
+//                   leaky_relu/tanh/sigmoid and elementwise commands): with the softmax unit and the bridge the
+//                   UP5K needs 5,328 of its 5,280 LCs (scripts/board.sh, measured);
+//   core            the core alone (WITH_ROUTER = 0) with every unit (SMAX = ACTS = ELEM = 1): any core of a
+//                   lockstep run can be replayed on it (scripts/board_host.py replay), but no flit crosses a
+//                   router (INJECT into port 0 goes straight to pcg_top's network interface).
+// An INFO frame returns the build (below), so that the host knows which commands the board can carry out.
 //
 // FRAMES (host -> board, 115,200 baud 8N1 with DIV = 104 at 12 MHz). 14 payload bits {ctl[1:0], addr[3:0],
 // data[7:0]} in two bytes; bit 7 marks the first byte, so the bridge resynchronises on any byte with bit 7
@@ -16,7 +22,8 @@
 //   ctl 0  host action: pcg_top's we_i = 1 with addr_i = addr, wdata_i = data for one cycle
 //   ctl 1  READ: the board answers with one byte, pcg_top's rdata_o (send RSEL first to choose it)
 //   ctl 2  RESET: pcg_top's rst_i for 16 cycles (as at power-up and while BTN_N is pressed)
-//   ctl 3  ignored
+//   ctl 3  INFO: the board answers with one byte, its build: {4'hA, WITH_ROUTER, ELEM, ACTS, SMAX} (the high
+//          nibble marks the answer as an INFO byte; addr and data are ignored)
 // The UART is ~10^4 times slower than the tile, so every action has taken effect, and rdata_o shows the
 // chosen byte, long before the next frame arrives; a READ never finds the transmitter busy (its reply takes
 // 10 bit times, the next frame 20).
@@ -27,8 +34,9 @@ module pcg_icebreaker #(
     parameter int MY_X = 0,  // pcg_top's parameters (see rtl/pcg_top.sv)
     parameter int MY_Y = 0,
     parameter bit SMAX = 0,  // 0: with the softmax unit and this bridge the UP5K needs 5,328 of 5,280 LCs
-    parameter bit ACTS = 0,
-    parameter bit ELEM = 0
+    parameter bit ACTS = 0,  // (the tile: all three 0; the core alone: all three 1, see above)
+    parameter bit ELEM = 0,
+    parameter bit WITH_ROUTER = 1  // 0: the core alone (board.sh VARIANT core)
 ) (
     input  logic CLK,     // 12 MHz
     input  logic BTN_N,   // user button, low while pressed: reset
@@ -54,9 +62,13 @@ module pcg_icebreaker #(
   logic rx_v;
   logic [7:0] rx_b;
   logic tx_start, tx_busy;
-  logic [7:0] rdata;
+  logic [7:0] rdata, tx_data;
+  logic info_q;  // the frame being answered is INFO, not READ
+  // (the casts are needed: Icarus 11.0 gives 8'h00 for a concatenation of bare `bit` parameters)
+  localparam logic [7:0] Info = {4'hA, 1'(WITH_ROUTER), 1'(ELEM), 1'(ACTS), 1'(SMAX)};
+  assign tx_data = info_q ? Info : rdata;
   pcg_uart_rx #(.DIV(DIV)) u_rx (.clk(CLK), .rst(rst), .rx(RX), .valid(rx_v), .data(rx_b));
-  pcg_uart_tx #(.DIV(DIV)) u_tx (.clk(CLK), .rst(rst), .start(tx_start), .data(rdata), .busy(tx_busy), .tx(TX));
+  pcg_uart_tx #(.DIV(DIV)) u_tx (.clk(CLK), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(TX));
 
   // ---- frame bridge ---------------------------------------------------------------------------------------
   logic have_q;  // the first byte of a frame arrived
@@ -81,7 +93,8 @@ module pcg_icebreaker #(
         addr_q <= first_q[4:1];
         wdata_q <= {first_q[0], rx_b[6:0]};
         we_q <= ctl == 2'd0;
-        tx_start <= ctl == 2'd1;
+        tx_start <= ctl == 2'd1 || ctl == 2'd3;
+        info_q <= ctl == 2'd3;
       end
     end
   end
@@ -94,7 +107,8 @@ module pcg_icebreaker #(
       .MY_Y(MY_Y),
       .SMAX(SMAX),
       .ACTS(ACTS),
-      .ELEM(ELEM)
+      .ELEM(ELEM),
+      .WITH_ROUTER(WITH_ROUTER)
   ) u_tile (
       .clk_i(CLK),
       .rst_i(rst),
