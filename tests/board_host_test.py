@@ -41,7 +41,6 @@ units = [
     (dict(op=6, n=2, label=1), "softmax unit"),
     (dict(op=0, n=2, m=2, act=4), "activation 4"),
     (dict(op=0, n=2, m=2, act=2, alpha=328), "activation 2"),
-    (dict(op=2, n=2, m=2, lo=0, hi=2, alpha=328), "leaky slope"),
     (dict(op=0, n=2, m=1, elem=1), "elementwise"),
     (dict(op=2, n=2, m=1, lo=0, hi=1, elem=1, mul=1), "elementwise"),
 ]
@@ -88,6 +87,9 @@ def load_value(frames, nbytes):
 
 for info, nbytes, fields, want in (
     (0xA8, 24, dict(op=0, n=2, m=2, wbase=16, act=1), (2 << 168) | (2 << 152) | (16 << 136) | (1 << 53)),
+    # a port trace's relu command carries its slice's alpha: the tile (no slope bits) drops it, as the core
+    # reads alpha only for leaky_relu
+    (0xA8, 24, dict(op=0, n=2, m=2, wbase=16, act=1, alpha=328), (2 << 168) | (2 << 152) | (16 << 136) | (1 << 53)),
     (0xA7, 28, dict(op=0, n=2, m=2, wbase=16, act=2, alpha=328),
      (328 << 192) | (2 << 168) | (2 << 152) | (16 << 136) | (2 << 53)),
 ):
