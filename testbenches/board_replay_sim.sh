@@ -41,16 +41,7 @@ JSON
     ;;
   core)
     layer=out
-    cat > "$out/tiny.json" <<'JSON'
-{"format": "pcgrid-model", "version": 1, "name": "tiny-units",
- "description": "784-8-8-add-10 softmax-CE network: the core board's replay test (testbenches/board_replay_sim.sh)",
- "vertices": [
-  {"name": "x", "op": "input", "shape": [784]},
-  {"name": "h1", "op": "dense", "parents": ["x"], "units": 8, "activation": "leaky_relu", "alpha": 0.1},
-  {"name": "h2", "op": "dense", "parents": ["h1"], "units": 8, "activation": "tanh"},
-  {"name": "r", "op": "add", "parents": ["h1", "h2"], "activation": "sigmoid"},
-  {"name": "out", "op": "dense", "parents": ["r"], "units": 10, "loss": "softmax_ce"}]}
-JSON
+    cp "$src/tests/data/models/tiny_units.json" "$out/tiny.json"
     ;;
   *) echo "board_replay_sim: VARIANT must be tile or core, got '$variant'" >&2; exit 2 ;;
 esac
