@@ -276,6 +276,9 @@ int main(int argc, char** argv) {
                  "to replay on a board (scripts/board_host.py replay; docs/rtl.md)");
   tr->add_flag("--rtl-mutant", fo.rtl_mutant,
                "cycle: use the deliberately broken core (rounding bit flipped) to see the scoreboard catch it");
+  tr->add_flag("--rtl-netlist", fo.rtl_netlist,
+               "cycle: run the RTL cores as Yosys's iCE40 netlist of the core (gate level: synth_ice40 -dsp -spram "
+               "over the cell models, Verilated; docs/rtl.md)");
   tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
 
   MapOpts mo;
@@ -434,8 +437,9 @@ int main(int argc, char** argv) {
       return cli::run_train_fx(fo);
     }
     if (*tr) {
-      for (const char* o : {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults",
-                            "--rtl-cores", "--rtl-routers", "--rtl-vcd", "--rtl-port-trace", "--rtl-mutant"})
+      for (const char* o :
+           {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults", "--rtl-cores",
+            "--rtl-routers", "--rtl-vcd", "--rtl-port-trace", "--rtl-mutant", "--rtl-netlist"})
         if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
       return run_train(to);
     }

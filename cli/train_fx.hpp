@@ -24,6 +24,7 @@ struct FxTrainOpts {
   std::string rtl_vcd;
   std::string rtl_port_trace;  // the port trace of the RTL core at vcd_core (JSON lines, docs/rtl.md)
   bool rtl_mutant = false;
+  bool rtl_netlist = false;
 };
 
 // Throws pcgrid errors (SimError, MapError, DataError, ...) for bad input; returns the exit code.

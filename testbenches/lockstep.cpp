@@ -8,6 +8,9 @@
 #include <Vpcg_core.h>
 #include <Vpcg_core_mut.h>
 #include <Vpcg_core_noacts.h>
+#ifdef PCGRID_HAVE_NETLIST
+#include <Vpcg_core_gates.h>
+#endif
 #include <Vpcg_router.h>
 #include <fmt/format.h>
 #include <verilated.h>
@@ -286,6 +289,12 @@ class Harness final : public Lockstep {
         throw SimError("the RTL router implements XY routing on an intact mesh; this mapping routes by tables");
       if (a.width > 255 || a.height > 255) throw SimError("the RTL router addresses at most 255x255 routers");
     }
+#ifndef PCGRID_HAVE_NETLIST
+    if (c.netlist)
+      throw SimError(
+          "--rtl-netlist: this pcgrid was built without the gate-level core (configure with -DPCGRID_NETLIST=ON; "
+          "needs yosys)");
+#endif
     slice_.assign(plan_.slices.size(), {});
     std::map<int, std::vector<int>> by_core;
     for (const SlicePlan& sp : plan_.slices) by_core[sp.core].push_back(sp.id);
@@ -313,7 +322,11 @@ class Harness final : public Lockstep {
                (sl.on && (sl.elem || k == fx::FxAct::LeakyRelu || k == fx::FxAct::Tanh || k == fx::FxAct::Sigmoid));
       }
       acts_cores_ += acts;
-      if (c.mutant)
+      if (c.netlist) {
+#ifdef PCGRID_HAVE_NETLIST
+        core_[core] = std::make_unique<Core<Vpcg_core_gates>>(&ctx_);
+#endif
+      } else if (c.mutant)
         core_[core] = std::make_unique<Core<Vpcg_core_mut>>(&ctx_);
       else if (acts)
         core_[core] = std::make_unique<Core<Vpcg_core>>(&ctx_);
@@ -659,6 +672,7 @@ class Harness final : public Lockstep {
     j["router_clock_ticks"] = router_ticks;
     j["router_eval_s"] = router_s;
     j["mutant"] = cfg_.mutant;
+    j["netlist"] = cfg_.netlist;
     j["rtl_cores_full_build"] = acts_cores_;  // built with ACTS = 1, ELEM = 1; the others as the synthesis top (0, 0)
     j["kept_on_systemc"] = kept_;
     return j.dump();

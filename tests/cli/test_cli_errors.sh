@@ -319,7 +319,23 @@ stderr_has "pcgrid: error: --rtl-cores/--rtl-routers need --engine cycle"
 
 run "train --rtl-vcd without RTL cores" train "$SMAP" --engine cycle --rtl-vcd "$TMP/r.vcd"
 expect_fail
-stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant need --rtl-cores or --rtl-routers"
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers"
+
+run "train --rtl-netlist without RTL cores" train "$SMAP" --engine cycle --rtl-netlist
+expect_fail
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers"
+
+run "train --rtl-netlist with RTL routers only" train "$SMAP" --engine cycle --rtl-routers all --rtl-netlist
+expect_fail
+stderr_has "pcgrid: error: --rtl-netlist needs --rtl-cores (it runs the RTL cores as their netlist)"
+
+run "train --rtl-netlist with --rtl-mutant" train "$SMAP" --engine cycle --rtl-cores all --rtl-netlist --rtl-mutant
+expect_fail
+stderr_has "pcgrid: error: --rtl-mutant and --rtl-netlist: choose one (the mutant is an RTL core, not a netlist)"
+
+run "train --rtl-netlist with the reference engine" train "$SMALL" --rtl-netlist
+expect_fail
+stderr_has "pcgrid: error: --rtl-netlist needs --engine functional or cycle"
 
 run "train --rtl-port-trace of a core not on the RTL" train "$SMAP" --engine cycle --train-samples 1 --test-samples 1 \
   --rtl-cores 0,0 --vcd-core 1,1 --rtl-port-trace "$TMP/p.jsonl"

@@ -68,7 +68,10 @@ struct LockstepConfig {
   std::vector<int> routers;  // router ids on RTL
   bool all_cores = false, all_routers = false;
   bool mutant = false;  // the deliberately broken core (rounding bit flipped): the scoreboard must catch it
-  std::string vcd;      // VCD of the RTL models of `vcd_core` (core and router)
+  // Every RTL core as Yosys's iCE40 netlist of pcg_core (every unit), Verilated over the cell models (gate-level
+  // lockstep; only in a build with PCGRID_NETLIST, else attach_lockstep throws SimError).
+  bool netlist = false;
+  std::string vcd;  // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
   int64_t vcd_from = 0, vcd_to = std::numeric_limits<int64_t>::max();  // SystemC cycles traced
   // The port trace of one RTL core: every memory-port write, command and memory-port read (with the word the
