@@ -41,11 +41,13 @@ struct Run {
 
 Run run_engine(const std::string& kind, const Mapping& m, const ImageSet& tr, int64_t ntrain, int64_t ninfer) {
   FxConfig c;
-  auto e = kind == "cycle" || kind == "rtl" ? make_cycle_engine(m, c) : make_functional_engine(m, c);
+  const bool lockstep = kind == "rtl" || kind == "netlist";
+  auto e = kind == "cycle" || lockstep ? make_cycle_engine(m, c) : make_functional_engine(m, c);
   std::shared_ptr<Lockstep> rtl;
-  if (kind == "rtl") {
+  if (lockstep) {
     LockstepConfig lc;
     lc.all_cores = lc.all_routers = true;
+    lc.netlist = kind == "netlist";  // the cores as Yosys's iCE40 netlist (gate level)
     rtl = attach_lockstep(*e, lc);
   }
   Run r;
@@ -139,6 +141,10 @@ int main(int argc, char** argv) {
       "rtl", "RTL lockstep: simulated cycles per second with the Verilated cores and routers vs SystemC alone");
   rt->add_option("--model", model, "Model file")->capture_default_str();
   rt->add_option("--rtl-samples", rtl_samples, "Training samples per run")->capture_default_str();
+  bool netlist = false;
+  rt->add_flag("--netlist", netlist,
+               "Also run the cores as Yosys's iCE40 netlist (--rtl-netlist; a build with PCGRID_NETLIST) and report "
+               "its core ticks per second beside the RTL core's");
   CLI11_PARSE(app, argc, argv);
 
   if (*rt) {
@@ -146,8 +152,8 @@ int main(int argc, char** argv) {
     // router on the Verilated RTL (scoreboard on). Medians over the repeats.
     const ImageSet few = load_fashion_mnist(data, "train", rtl_samples);
     const Mapping m = map_on(model, 8, 8);
-    std::vector<double> sc_cps, ls_cps, core_tps, router_tps, ratio;
-    Run a, b;
+    std::vector<double> sc_cps, ls_cps, core_tps, router_tps, ratio, net_core_tps, net_ratio;
+    Run a, b, n;
     for (int k = 0; k < repeats; ++k) {
       a = in_child("cycle", m, few, rtl_samples, 0);
       b = in_child("rtl", m, few, rtl_samples, 0);
@@ -158,6 +164,13 @@ int main(int argc, char** argv) {
       core_tps.push_back(double(b.rtl_core_ticks) / b.rtl_core_s);
       router_tps.push_back(double(b.rtl_router_ticks) / b.rtl_router_s);
       ratio.push_back(b.train_s / a.train_s);
+      if (netlist) {
+        n = in_child("netlist", m, few, rtl_samples, 0);
+        if (n.train_cycles != a.train_cycles || n.rtl_mismatches != 0)
+          throw std::runtime_error("the gate-level lockstep run diverged from the SystemC run");
+        net_core_tps.push_back(double(n.rtl_core_ticks) / n.rtl_core_s);
+        net_ratio.push_back((n.rtl_core_s / double(n.rtl_core_ticks)) / (b.rtl_core_s / double(b.rtl_core_ticks)));
+      }
     }
     json j;
     j["bench"] = "rtl_lockstep_speed";
@@ -174,6 +187,11 @@ int main(int argc, char** argv) {
     j["rtl_router_ticks"] = b.rtl_router_ticks;
     j["rtl_phases_compared"] = b.rtl_phases;
     j["mismatches"] = b.rtl_mismatches;
+    if (netlist) {
+      j["netlist_core_ticks_per_s"] = bench::median(net_core_tps);
+      j["netlist_over_rtl_core_time_per_tick"] = bench::median(net_ratio);
+      j["netlist_mismatches"] = n.rtl_mismatches;
+    }
     fmt::print("{}\n", j.dump());
     if (!*sp && !*sc && !*ac) return 0;
   }
