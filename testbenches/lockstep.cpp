@@ -87,6 +87,25 @@ template <class V>
 class Core final : public CoreIf {
  public:
   explicit Core(VerilatedContext* ctx) : v_(ctx, "core") {
+    // Every input defined before the reset: Verilator starts them at 0 unless the context randomises its
+    // power-up state (--rtl-netlist), and a memory write enable left high would write during the reset.
+    v_.cmd_valid = 0;
+    v_.cmd_op = 0;
+    v_.cmd_ctx = 0;
+    v_.cmd_first = 0;
+    v_.cmd_elem = 0;
+    v_.cmd_mul = 0;
+    v_.cmd_n = v_.cmd_m = v_.cmd_wbase = v_.cmd_sbase = v_.cmd_xbase = v_.cmd_obase = v_.cmd_lo = v_.cmd_hi = 0;
+    v_.cmd_act = 0;
+    v_.cmd_shift = 0;
+    v_.cmd_alpha = 0;
+    v_.cmd_label = 0;
+    v_.cmd_seed = 0;
+    v_.mem_we = 0;
+    v_.mem_re = 0;
+    v_.mem_sel = 0;
+    v_.mem_addr = 0;
+    v_.mem_wdata = 0;
     v_.clk = 0;
     v_.rst = 1;
     tick();
@@ -184,6 +203,8 @@ class Router {
   Router(VerilatedContext* ctx, int x, int y) : v_(ctx, "router") {
     v_.my_x = uint8_t(x);
     v_.my_y = uint8_t(y);
+    v_.in_valid = v_.in_head = v_.in_tail = v_.credit_in = 0;  // defined before the reset (see Core)
+    for (size_t k = 0; k < 5; ++k) v_.in_data[k] = 0;
     v_.rst = 1;
     tick(0);
     tick(0);
@@ -261,6 +282,13 @@ class Harness final : public Lockstep {
     const Arch& a = m_.arch;
     ctx_.debug(0);
     if (!c.vcd.empty()) ctx_.traceEverOn(true);
+    // Gate level: what the chip leaves undefined at power-up (the SPRAMs' words, the DSPs' registers: state the
+    // cell models do not initialise) starts random, from a fixed seed; flip-flops start at 0 and block RAMs at
+    // their zeroed contents, as the bitstream sets them (the RTL's memories are zeroed by their own initial blocks).
+    if (c.netlist) {
+      ctx_.randReset(2);
+      ctx_.randSeed(1);
+    }
     // A smaller architecture runs on the larger RTL memories (timing does not depend on their size).
     if (a.sram_words > kSramWords || a.neuron_slots > kSlots)
       throw SimError(fmt::format(
