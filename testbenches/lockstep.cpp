@@ -90,17 +90,7 @@ class Core final : public CoreIf {
     // Every input defined before the reset: Verilator starts them at 0 unless the context randomises its
     // power-up state (--rtl-netlist), and a memory write enable left high would write during the reset.
     v_.cmd_valid = 0;
-    v_.cmd_op = 0;
-    v_.cmd_ctx = 0;
-    v_.cmd_first = 0;
-    v_.cmd_elem = 0;
-    v_.cmd_mul = 0;
-    v_.cmd_n = v_.cmd_m = v_.cmd_wbase = v_.cmd_sbase = v_.cmd_xbase = v_.cmd_obase = v_.cmd_lo = v_.cmd_hi = 0;
-    v_.cmd_act = 0;
-    v_.cmd_shift = 0;
-    v_.cmd_alpha = 0;
-    v_.cmd_label = 0;
-    v_.cmd_seed = 0;
+    fields(Cmd{});
     v_.mem_we = 0;
     v_.mem_re = 0;
     v_.mem_sel = 0;
@@ -115,24 +105,7 @@ class Core final : public CoreIf {
   int64_t run(const Cmd& c, int again_at = -1) override {
     const auto t0 = Clock::now();
     v_.cmd_valid = 1;
-    v_.cmd_op = c.op;
-    v_.cmd_ctx = uint8_t(c.ctx);
-    v_.cmd_first = c.first;
-    v_.cmd_elem = c.elem;
-    v_.cmd_mul = c.mul;
-    v_.cmd_n = uint16_t(c.n);
-    v_.cmd_m = uint16_t(c.m);
-    v_.cmd_wbase = uint16_t(c.wbase);
-    v_.cmd_sbase = uint16_t(c.sbase);
-    v_.cmd_xbase = uint16_t(c.xbase);
-    v_.cmd_obase = uint16_t(c.obase);
-    v_.cmd_lo = uint16_t(c.lo);
-    v_.cmd_hi = uint16_t(c.hi);
-    v_.cmd_act = uint8_t(c.act);
-    v_.cmd_alpha = uint16_t(c.alpha);
-    v_.cmd_shift = uint8_t(c.shift);
-    v_.cmd_label = uint16_t(c.label);
-    v_.cmd_seed = c.seed;
+    fields(c);
     tick();  // the accepting edge
     v_.cmd_valid = 0;
     int64_t cycles = 0;
@@ -184,6 +157,27 @@ class Core final : public CoreIf {
   }
 
  private:
+  // The command port's fields (all but cmd_valid) from `c`.
+  void fields(const Cmd& c) {
+    v_.cmd_op = c.op;
+    v_.cmd_ctx = uint8_t(c.ctx);
+    v_.cmd_first = c.first;
+    v_.cmd_elem = c.elem;
+    v_.cmd_mul = c.mul;
+    v_.cmd_n = uint16_t(c.n);
+    v_.cmd_m = uint16_t(c.m);
+    v_.cmd_wbase = uint16_t(c.wbase);
+    v_.cmd_sbase = uint16_t(c.sbase);
+    v_.cmd_xbase = uint16_t(c.xbase);
+    v_.cmd_obase = uint16_t(c.obase);
+    v_.cmd_lo = uint16_t(c.lo);
+    v_.cmd_hi = uint16_t(c.hi);
+    v_.cmd_act = uint8_t(c.act);
+    v_.cmd_alpha = uint16_t(c.alpha);
+    v_.cmd_shift = uint8_t(c.shift);
+    v_.cmd_label = uint16_t(c.label);
+    v_.cmd_seed = c.seed;
+  }
   void tick() {
     v_.clk = 0;
     v_.eval();
