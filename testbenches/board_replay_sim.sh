@@ -45,21 +45,7 @@ JSON
     ;;
   *) echo "board_replay_sim: VARIANT must be tile or core, got '$variant'" >&2; exit 2 ;;
 esac
-"$pcgrid" map "$out/tiny.json" -o "$out/tiny.map.json" --force > /dev/null
-# the core of the layer, from the mapping file
-core=$(python3 -c "
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(','.join(map(str, next(s['core'] for s in m['slices'] if sys.argv[2] in s['vertices']))))" "$out/tiny.map.json" $layer)
-echo "layer $layer on core $core: $(python3 -c "
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(' '.join(v for s in m['slices'] if ','.join(map(str, s['core'])) == sys.argv[2] for v in s['vertices']))" \
-  "$out/tiny.map.json" "$core")"
-"$pcgrid" train "$out/tiny.map.json" --engine cycle --train-samples 1 --test-samples 1 --rtl-cores "$core" \
-  --vcd-core "$core" --rtl-port-trace "$out/trace.jsonl" --force > "$out/train.txt"
-grep "RTL lockstep" "$out/train.txt"
-echo "trace: $(wc -l < "$out/trace.jsonl") lines"
+sh "$src/testbenches/port_trace.sh" "$pcgrid" "$out/tiny.json" "$layer" "$out"
 BOARD_VARIANT=$variant sh "$src/testbenches/board_host_sim.sh" "$src/rtl" "$src" "$out/sim" replay "$out/trace.jsonl"
 if [ "$variant" = core ]; then
   # the trace must exercise the units the tile lacks, else step 3 proves nothing

@@ -24,14 +24,7 @@ src=$2
 out=$3
 rtl=$src/rtl
 mkdir -p "$out"
-"$pcgrid" map "$src/tests/data/models/tiny_units.json" -o "$out/tiny.map.json" --force > /dev/null
-core=$(python3 -c "
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(','.join(map(str, next(s['core'] for s in m['slices'] if 'out' in s['vertices']))))" "$out/tiny.map.json")
-"$pcgrid" train "$out/tiny.map.json" --engine cycle --train-samples 1 --test-samples 1 --rtl-cores "$core" \
-  --vcd-core "$core" --rtl-port-trace "$out/trace.jsonl" --force > "$out/train.txt"
-grep "RTL lockstep" "$out/train.txt"
+sh "$src/testbenches/port_trace.sh" "$pcgrid" "$src/tests/data/models/tiny_units.json" out "$out"
 python3 "$src/testbenches/trace_vectors.py" "$out/trace.jsonl" "$out/vec.txt"
 # the changed vectors: the first read's word + 1; the first command with busy cycles, its count + 1
 python3 -c "
