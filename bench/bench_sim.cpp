@@ -47,7 +47,7 @@ Run run_engine(const std::string& kind, const Mapping& m, const ImageSet& tr, in
   if (lockstep) {
     LockstepConfig lc;
     lc.all_cores = lc.all_routers = true;
-    lc.netlist = kind == "netlist";  // the cores as Yosys's iCE40 netlist (gate level)
+    lc.netlist = kind == "netlist";  // the cores and routers as Yosys's iCE40 netlists (gate level)
     rtl = attach_lockstep(*e, lc);
   }
   Run r;
@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
   rt->add_option("--rtl-samples", rtl_samples, "Training samples per run")->capture_default_str();
   bool netlist = false;
   rt->add_flag("--netlist", netlist,
-               "Also run the cores as Yosys's iCE40 netlist (--rtl-netlist; a build with PCGRID_NETLIST) and report "
-               "its core ticks per second beside the RTL core's");
+               "Also run the cores and routers as Yosys's iCE40 netlists (--rtl-netlist; a build with PCGRID_NETLIST) "
+               "and report their ticks per second beside the RTL models'");
   CLI11_PARSE(app, argc, argv);
 
   if (*rt) {
@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     // router on the Verilated RTL (scoreboard on). Medians over the repeats.
     const ImageSet few = load_fashion_mnist(data, "train", rtl_samples);
     const Mapping m = map_on(model, 8, 8);
-    std::vector<double> sc_cps, ls_cps, core_tps, router_tps, ratio, net_core_tps, net_ratio;
+    std::vector<double> sc_cps, ls_cps, core_tps, router_tps, ratio, net_core_tps, net_ratio, net_router_tps,
+        net_router_ratio;
     Run a, b, n;
     for (int k = 0; k < repeats; ++k) {
       a = in_child("cycle", m, few, rtl_samples, 0);
@@ -170,6 +171,9 @@ int main(int argc, char** argv) {
           throw std::runtime_error("the gate-level lockstep run diverged from the SystemC run");
         net_core_tps.push_back(double(n.rtl_core_ticks) / n.rtl_core_s);
         net_ratio.push_back((n.rtl_core_s / double(n.rtl_core_ticks)) / (b.rtl_core_s / double(b.rtl_core_ticks)));
+        net_router_tps.push_back(double(n.rtl_router_ticks) / n.rtl_router_s);
+        net_router_ratio.push_back((n.rtl_router_s / double(n.rtl_router_ticks)) /
+                                   (b.rtl_router_s / double(b.rtl_router_ticks)));
       }
     }
     json j;
@@ -190,6 +194,8 @@ int main(int argc, char** argv) {
     if (netlist) {
       j["netlist_core_ticks_per_s"] = bench::median(net_core_tps);
       j["netlist_over_rtl_core_time_per_tick"] = bench::median(net_ratio);
+      j["netlist_router_ticks_per_s"] = bench::median(net_router_tps);
+      j["netlist_over_rtl_router_time_per_tick"] = bench::median(net_router_ratio);
       j["netlist_mismatches"] = n.rtl_mismatches;
     }
     fmt::print("{}\n", j.dump());

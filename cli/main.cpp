@@ -277,8 +277,8 @@ int main(int argc, char** argv) {
   tr->add_flag("--rtl-mutant", fo.rtl_mutant,
                "cycle: use the deliberately broken core (rounding bit flipped) to see the scoreboard catch it");
   tr->add_flag("--rtl-netlist", fo.rtl_netlist,
-               "cycle: run the RTL cores as Yosys's iCE40 netlist of the core (gate level: synth_ice40 -dsp -spram "
-               "over the cell models, Verilated; docs/rtl.md)");
+               "cycle: run the RTL cores and routers as Yosys's iCE40 netlists of pcg_core and pcg_router (gate level: "
+               "synth_ice40 -dsp -spram over the cell models, Verilated; docs/rtl.md)");
   tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
 
   MapOpts mo;

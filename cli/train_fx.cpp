@@ -120,8 +120,6 @@ int run_train_fx(const FxTrainOpts& o) {
     parse_cores(o.rtl_routers, m.arch, "--rtl-routers", lc.routers, lc.all_routers);
     lc.mutant = o.rtl_mutant;
     lc.netlist = o.rtl_netlist;
-    if (lc.netlist && o.rtl_cores.empty())
-      throw SimError("--rtl-netlist needs --rtl-cores (it runs the RTL cores as their netlist)");
     if (lc.mutant && lc.netlist)
       throw SimError("--rtl-mutant and --rtl-netlist: choose one (the mutant is an RTL core, not a netlist)");
     if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty()) {
@@ -338,9 +336,8 @@ int run_train_fx(const FxTrainOpts& o) {
   if (rtl) {
     const json r = json::parse(rtl->report_json());
     row("RTL lockstep",
-        fmt::format("{} cores{}, {} routers on the Verilated RTL: 0 mismatches", r["rtl_cores"].get<int>(),
-                    r["netlist"].get<bool>() ? " (as Yosys's iCE40 netlist: gate level)" : "",
-                    r["rtl_routers"].get<int>()));
+        fmt::format("{} cores, {} routers {}: 0 mismatches", r["rtl_cores"].get<int>(), r["rtl_routers"].get<int>(),
+                    r["netlist"].get<bool>() ? "as Yosys's iCE40 netlists (gate level)" : "on the Verilated RTL"));
     row("  compared", fmt::format("{} phase cycle counts, {} payload words, {} weight words, {} router grants",
                                   r["phases"].get<int64_t>(), r["payload_words"].get<int64_t>(),
                                   r["weight_words"].get<int64_t>(), r["router_grants"].get<int64_t>()));

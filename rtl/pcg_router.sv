@@ -387,7 +387,11 @@ module pcg_router #(
       prio_next = '0;
       for (int k = 0; k < 5; k++) prio_next = prio_next | ({25{gq[k] && S[k]}} & prio_tab[k*25 +: 25]);
     end
+`ifdef PCG_MUTATE_RR
+    assign prio_n = prio;  // mutant for the scoreboard's own check (docs/rtl.md): the round-robin order never moves
+`else
     assign prio_n = head_g ? prio_next : prio;  // rr <= granted input + 1 on a head
+`endif
     always_ff @(posedge clk) begin
       if (rst) begin
         gq   <= '0;

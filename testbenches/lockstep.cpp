@@ -10,6 +10,7 @@
 #include <Vpcg_core_noacts.h>
 #ifdef PCGRID_HAVE_NETLIST
 #include <Vpcg_core_gates.h>
+#include <Vpcg_router_gates.h>
 #endif
 #include <Vpcg_router.h>
 #include <fmt/format.h>
@@ -192,7 +193,23 @@ class Core final : public CoreIf {
   V v_;
 };
 
-class Router {
+// What the scoreboard needs from a router model, whichever variant was Verilated.
+class RouterIf {
+ public:
+  virtual ~RouterIf() = default;
+  virtual void edge(const std::vector<RtlFlit>& pushes, unsigned credits, int64_t now) = 0;
+  virtual bool local_ready() = 0;
+  virtual std::vector<RtlGrant> grants() = 0;
+  virtual bool overflow() = 0;
+  virtual void trace(VerilatedVcdC* t) = 0;
+  int64_t ticks = 0;
+  double seconds = 0;
+  VerilatedVcdC* vcd = nullptr;
+  int64_t vcd_from = 0, vcd_to = INT64_MAX;
+};
+
+template <class V>
+class Router final : public RouterIf {
  public:
   Router(VerilatedContext* ctx, int x, int y) : v_(ctx, "router") {
     v_.my_x = uint8_t(x);
@@ -204,7 +221,7 @@ class Router {
     tick(0);
     v_.rst = 0;
   }
-  void edge(const std::vector<RtlFlit>& pushes, unsigned credits, int64_t now) {
+  void edge(const std::vector<RtlFlit>& pushes, unsigned credits, int64_t now) override {
     const auto t0 = Clock::now();
     v_.in_valid = 0;
     v_.in_head = 0;
@@ -222,11 +239,11 @@ class Router {
     v_.eval();
     seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  bool local_ready() {
+  bool local_ready() override {
     v_.eval();
     return v_.local_ready;
   }
-  std::vector<RtlGrant> grants() {
+  std::vector<RtlGrant> grants() override {
     std::vector<RtlGrant> g;
     for (int out = 0; out < 5; ++out)
       if ((v_.out_valid >> out) & 1)
@@ -234,15 +251,11 @@ class Router {
                      bool((v_.out_tail >> out) & 1)});
     return g;
   }
-  bool overflow() const { return v_.overflow; }
-  void trace(VerilatedVcdC* t) {
+  bool overflow() override { return v_.overflow; }
+  void trace(VerilatedVcdC* t) override {
     v_.trace(t, 99);
     vcd = t;
   }
-  int64_t ticks = 0;
-  double seconds = 0;
-  VerilatedVcdC* vcd = nullptr;
-  int64_t vcd_from = 0, vcd_to = INT64_MAX;
 
  private:
   void tick(int64_t now) {
@@ -255,7 +268,7 @@ class Router {
     if (dump) vcd->dump(uint64_t(now) * 2 + 1);
     ++ticks;
   }
-  Vpcg_router v_;
+  V v_;
 };
 
 const char* phase_name(Op op) {
@@ -314,7 +327,7 @@ class Harness final : public Lockstep {
 #ifndef PCGRID_HAVE_NETLIST
     if (c.netlist)
       throw SimError(
-          "--rtl-netlist: this pcgrid was built without the gate-level core (configure with -DPCGRID_NETLIST=ON; "
+          "--rtl-netlist: this pcgrid was built without the gate-level models (configure with -DPCGRID_NETLIST=ON; "
           "needs yosys)");
 #endif
     slice_.assign(plan_.slices.size(), {});
@@ -357,7 +370,12 @@ class Harness final : public Lockstep {
     }
     for (int id : routers) {
       const Coord rc = a.at(id);
-      router_[id] = std::make_unique<Router>(&ctx_, rc.x, rc.y);
+      if (c.netlist) {
+#ifdef PCGRID_HAVE_NETLIST
+        router_[id] = std::make_unique<Router<Vpcg_router_gates>>(&ctx_, rc.x, rc.y);
+#endif
+      } else
+        router_[id] = std::make_unique<Router<Vpcg_router>>(&ctx_, rc.x, rc.y);
     }
     if (!c.port_trace.empty()) {
       if (!core_.count(c.port_trace_core))
@@ -635,7 +653,7 @@ class Harness final : public Lockstep {
 
   void router_edge(int id, const std::vector<RtlFlit>& pushes, unsigned credits, bool offer, bool injected,
                    int64_t now) override {
-    Router& r = *router_.at(id);
+    RouterIf& r = *router_.at(id);
     if (offer && r.local_ready() != injected)
       diverge(fmt::format("router {} cycle {}: local port ready {} but the SystemC router {} the core's flit",
                           where(id), now, r.local_ready() ? 1 : 0, injected ? "took" : "refused"));
@@ -800,7 +818,7 @@ class Harness final : public Lockstep {
   LockstepConfig cfg_;
   VerilatedContext ctx_;
   std::map<int, std::unique_ptr<CoreIf>> core_;
-  std::map<int, std::unique_ptr<Router>> router_;
+  std::map<int, std::unique_ptr<RouterIf>> router_;
   std::vector<Slice> slice_;
   std::unique_ptr<VerilatedVcdC> vcd_core_, vcd_router_;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> port_trace_{nullptr, &std::fclose};

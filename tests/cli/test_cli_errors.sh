@@ -325,10 +325,6 @@ run "train --rtl-netlist without RTL cores" train "$SMAP" --engine cycle --rtl-n
 expect_fail
 stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers"
 
-run "train --rtl-netlist with RTL routers only" train "$SMAP" --engine cycle --rtl-routers all --rtl-netlist
-expect_fail
-stderr_has "pcgrid: error: --rtl-netlist needs --rtl-cores (it runs the RTL cores as their netlist)"
-
 run "train --rtl-netlist with --rtl-mutant" train "$SMAP" --engine cycle --rtl-cores all --rtl-netlist --rtl-mutant
 expect_fail
 stderr_has "pcgrid: error: --rtl-mutant and --rtl-netlist: choose one (the mutant is an RTL core, not a netlist)"

@@ -68,8 +68,8 @@ struct LockstepConfig {
   std::vector<int> routers;  // router ids on RTL
   bool all_cores = false, all_routers = false;
   bool mutant = false;  // the deliberately broken core (rounding bit flipped): the scoreboard must catch it
-  // Every RTL core as Yosys's iCE40 netlist of pcg_core (every unit), Verilated over the cell models (gate-level
-  // lockstep; only in a build with PCGRID_NETLIST, else attach_lockstep throws SimError).
+  // Every RTL core and router as Yosys's iCE40 netlist of pcg_core (every unit) / pcg_router, Verilated over the
+  // cell models (gate-level lockstep; only in a build with PCGRID_NETLIST, else attach_lockstep throws SimError).
   bool netlist = false;
   std::string vcd;  // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
