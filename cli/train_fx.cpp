@@ -338,6 +338,10 @@ int run_train_fx(const FxTrainOpts& o) {
     row("RTL lockstep",
         fmt::format("{} cores, {} routers {}: 0 mismatches", r["rtl_cores"].get<int>(), r["rtl_routers"].get<int>(),
                     r["netlist"].get<bool>() ? "as Yosys's iCE40 netlists (gate level)" : "on the Verilated RTL"));
+    const int full = r["rtl_cores_full_build"].get<int>(), cores = r["rtl_cores"].get<int>();
+    if (cores > 0)
+      row("  core builds", fmt::format("{} with every unit (ACTS = ELEM = 1), {} as pcg_top's tile (ACTS = ELEM = 0)",
+                                       full, cores - full));
     row("  compared", fmt::format("{} phase cycle counts, {} payload words, {} weight words, {} router grants",
                                   r["phases"].get<int64_t>(), r["payload_words"].get<int64_t>(),
                                   r["weight_words"].get<int64_t>(), r["router_grants"].get<int64_t>()));

@@ -10,6 +10,7 @@
 #include <Vpcg_core_noacts.h>
 #ifdef PCGRID_HAVE_NETLIST
 #include <Vpcg_core_gates.h>
+#include <Vpcg_core_tile_gates.h>
 #include <Vpcg_router_gates.h>
 #endif
 #include <Vpcg_router.h>
@@ -359,7 +360,10 @@ class Harness final : public Lockstep {
       acts_cores_ += acts;
       if (c.netlist) {
 #ifdef PCGRID_HAVE_NETLIST
-        core_[core] = std::make_unique<Core<Vpcg_core_gates>>(&ctx_);
+        if (acts)
+          core_[core] = std::make_unique<Core<Vpcg_core_gates>>(&ctx_);
+        else
+          core_[core] = std::make_unique<Core<Vpcg_core_tile_gates>>(&ctx_);
 #endif
       } else if (c.mutant)
         core_[core] = std::make_unique<Core<Vpcg_core_mut>>(&ctx_);

@@ -1,0 +1,4 @@
+// (b1n) distributed: per-RAM register copy of state/cnt/ptr/wd next to each RAM, decode local [RAMs with (* no_rw_check *)]
+module top_b1n (input wire clk, input wire [3:0] din, output wire [7:0] dout);
+    fabric #(.MODE(1), .XLUT(0), .NFILL(0), .NRW(1)) u (.clk(clk), .din(din), .dout(dout));
+endmodule

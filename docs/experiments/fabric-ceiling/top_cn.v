@@ -1,0 +1,4 @@
+// (cn) as (a) + explicit 3-LUT SB_LUT4 decode chain between state and the shared write-run signal [RAMs with (* no_rw_check *)]
+module top_cn (input wire clk, input wire [3:0] din, output wire [7:0] dout);
+    fabric #(.MODE(0), .XLUT(2), .NFILL(0), .NRW(1)) u (.clk(clk), .din(din), .dout(dout));
+endmodule
