@@ -19,9 +19,20 @@
 // XY-consistent arrivals, hence no `used` conflicts). One router in isolation: links, latency and the interplay of
 // routers are the lockstep harness's business (testbenches/lockstep.cpp).
 //
-// Usage: pcgrid_router_random [CYCLES [SEED]]   (defaults 200000, 1)
+// pcgrid_router_random_gates is the same testbench on Yosys's iCE40 UP5K netlist of the router (the build's
+// generated/pcg_router_gates.v over Yosys's cell models; PCGRID_NETLIST builds).
+//
+// Usage: pcgrid_router_random[_gates] [CYCLES [SEED]]   (defaults 200000, 1)
 // Prints the first mismatches and one summary line; exits 0 iff there was no mismatch.
+#ifdef PCGRID_ROUTER_GATES
+#include <Vpcg_router_tb_gates.h>
+using RouterModel = Vpcg_router_tb_gates;
+constexpr const char* kModel = "netlist";
+#else
 #include <Vpcg_router_tb.h>
+using RouterModel = Vpcg_router_tb;
+constexpr const char* kModel = "RTL";
+#endif
 #include <verilated.h>
 
 #include <cstdint>
@@ -162,7 +173,7 @@ struct Outputs {
            overflow == o.overflow;
   }
 };
-Outputs sample(const Vpcg_router_tb& top) {
+Outputs sample(const RouterModel& top) {
   Outputs s{top.out_valid, top.out_head, top.out_tail, top.out_from, top.local_ready, top.overflow, {}};
   for (int i = 0; i < kWords; ++i) s.data[i] = top.out_data[i];
   return s;
@@ -187,7 +198,7 @@ int main(int argc, char** argv) {
   auto chance = [&](int pct) { return rnd(100) < pct; };
   const uint64_t dmask = kFlitBits == 64 ? ~0ull : ((1ull << kFlitBits) - 1);
 
-  Vpcg_router_tb top;
+  RouterModel top;
   Ref ref;
   long long mismatches = 0, grants = 0, heads = 0, blocked_credit = 0, overflow_pushes = 0, dropped = 0;
   long long grant_per_out[5] = {};
@@ -377,9 +388,9 @@ int main(int argc, char** argv) {
   // A run long enough to reach an overflow phase must have provoked drops there.
   const bool pass = mismatches == 0 && overflow_pushes == 0 && (cycles <= 3ull * kPhase || dropped > 0);
   std::printf(
-      "router_random %s: FLIT_BITS=%d DEPTH=%d seed=%llu cycles=%llu grants=%lld (per output %lld %lld %lld %lld "
+      "router_random %s: %s FLIT_BITS=%d DEPTH=%d seed=%llu cycles=%llu grants=%lld (per output %lld %lld %lld %lld "
       "%lld) heads=%lld credit-blocked=%lld overflow-pushes=%lld overflowing-local-pushes=%lld mismatches=%lld\n",
-      pass ? "PASS" : "FAIL", kFlitBits, kDepth, seed, cycles, grants, grant_per_out[0], grant_per_out[1],
+      pass ? "PASS" : "FAIL", kModel, kFlitBits, kDepth, seed, cycles, grants, grant_per_out[0], grant_per_out[1],
       grant_per_out[2], grant_per_out[3], grant_per_out[4], heads, blocked_credit, overflow_pushes, dropped,
       mismatches);
   return pass ? 0 : 1;
