@@ -279,6 +279,11 @@ int main(int argc, char** argv) {
   tr->add_flag("--rtl-netlist", fo.rtl_netlist,
                "cycle: run the RTL cores and routers as Yosys's iCE40 netlists of pcg_core and pcg_router (gate level: "
                "synth_ice40 -dsp -spram over the cell models, Verilated; docs/rtl.md)");
+  tr->add_option("--rtl-power-up", fo.rtl_power_up,
+                 "cycle: the RTL models start with every register random from this seed, as flip-flops without a "
+                 "reset may power up (0: every register at 0); memories start at 0 as the iCE40's block RAMs do")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t(0), int64_t(2147483647)));
   tr->add_flag("--force", fo.force, "functional/cycle: overwrite existing output files");
 
   MapOpts mo;
@@ -434,12 +439,13 @@ int main(int argc, char** argv) {
         throw SimError("--vcd-cycles '" + vcd_cycles + "': expected FROM:TO, two cycle numbers");
       }
       if (fo.vcd_core.empty()) fo.vcd_core = "0,0";
+      fo.rtl_power_up_given = tr->get_option("--rtl-power-up")->count() > 0;
       return cli::run_train_fx(fo);
     }
     if (*tr) {
       for (const char* o :
            {"--svg", "--save-checkpoint", "--load-checkpoint", "--vcd", "--force", "--faults", "--rtl-cores",
-            "--rtl-routers", "--rtl-vcd", "--rtl-port-trace", "--rtl-mutant", "--rtl-netlist"})
+            "--rtl-routers", "--rtl-vcd", "--rtl-port-trace", "--rtl-mutant", "--rtl-netlist", "--rtl-power-up"})
         if (tr->get_option(o)->count() > 0) throw SimError(std::string(o) + " needs --engine functional or cycle");
       return run_train(to);
     }

@@ -120,6 +120,7 @@ int run_train_fx(const FxTrainOpts& o) {
     parse_cores(o.rtl_routers, m.arch, "--rtl-routers", lc.routers, lc.all_routers);
     lc.mutant = o.rtl_mutant;
     lc.netlist = o.rtl_netlist;
+    lc.power_up_seed = uint32_t(o.rtl_power_up);
     if (lc.mutant && lc.netlist)
       throw SimError("--rtl-mutant and --rtl-netlist: choose one (the mutant is an RTL core, not a netlist)");
     if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty()) {
@@ -139,8 +140,9 @@ int run_train_fx(const FxTrainOpts& o) {
       lc.port_trace_core = o.rtl_port_trace.empty() ? -1 : id[0];
     }
     rtl = attach_lockstep(*eng, lc);
-  } else if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty() || o.rtl_mutant || o.rtl_netlist) {
-    throw SimError("--rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers");
+  } else if (!o.rtl_vcd.empty() || !o.rtl_port_trace.empty() || o.rtl_mutant || o.rtl_netlist || o.rtl_power_up_given) {
+    throw SimError(
+        "--rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist/--rtl-power-up need --rtl-cores or --rtl-routers");
   }
 
   const bool human = !o.json;
@@ -339,6 +341,14 @@ int run_train_fx(const FxTrainOpts& o) {
         fmt::format("{} cores, {} routers {}: 0 mismatches", r["rtl_cores"].get<int>(), r["rtl_routers"].get<int>(),
                     r["netlist"].get<bool>() ? "as Yosys's iCE40 netlists (gate level)" : "on the Verilated RTL"));
     const int full = r["rtl_cores_full_build"].get<int>(), cores = r["rtl_cores"].get<int>();
+    const auto seed = r["power_up_seed"].get<uint32_t>();
+    const bool gates = r["netlist"].get<bool>();
+    row("  power-up state",
+        !seed   ? std::string("registers at 0")
+        : gates ? fmt::format("SPRAM words and DSP registers random (seed {}); flip-flops at 0, as the iCE40 "
+                              "configures them",
+                              seed)
+                : fmt::format("registers random (seed {})", seed));
     if (cores > 0)
       row("  core builds", fmt::format("{} with every unit (ACTS = ELEM = 1), {} as pcg_top's tile (ACTS = ELEM = 0)",
                                        full, cores - full));

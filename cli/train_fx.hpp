@@ -25,6 +25,9 @@ struct FxTrainOpts {
   std::string rtl_port_trace;  // the port trace of the RTL core at vcd_core (JSON lines, docs/rtl.md)
   bool rtl_mutant = false;
   bool rtl_netlist = false;
+  // the Verilated models' power-up state: registers random from this seed; 0: every register at 0
+  int64_t rtl_power_up = 1;
+  bool rtl_power_up_given = false;
 };
 
 // Throws pcgrid errors (SimError, MapError, DataError, ...) for bad input; returns the exit code.

@@ -759,6 +759,9 @@ module pcg_core #(
       esum_wa = sm_esum_wa;
       esum_wd = sm_esum_wd;
     end
+    // No error-sum write during the reset: the sums must still hold the zeros the block RAM powers up with
+    // (docs/rtl.md, "Power-up state") when flip-flops power up at anything but 0 (the iCE40's are 0).
+    if (rst) esum_we = 1'b0;
     // δ pass: the new δ goes to the bank that does not hold the last projection's δ
     da_we = s1_v && s1_dp && x_dlast;
     db_we = s1_v && s1_dp && !x_dlast;

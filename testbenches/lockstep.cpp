@@ -290,12 +290,14 @@ class Harness final : public Lockstep {
     const Arch& a = m_.arch;
     ctx_.debug(0);
     if (!c.vcd.empty()) ctx_.traceEverOn(true);
-    // Gate level: what the chip leaves undefined at power-up (the SPRAMs' words, the DSPs' registers: state the
-    // cell models do not initialise) starts random, from a fixed seed; flip-flops start at 0 and block RAMs at
-    // their zeroed contents, as the bitstream sets them (the RTL's memories are zeroed by their own initial blocks).
-    if (c.netlist) {
+    // Power-up state (LockstepConfig::power_up_seed): the RTL's registers random, so that a register that relies
+    // on powering up at 0 instead of on its reset shows as a divergence; at gate level what the chip leaves
+    // undefined (the SPRAMs' words, the DSPs' registers: state the cell models do not initialise) starts random,
+    // flip-flops at 0 and block RAMs at their zeroed contents, as the bitstream sets them. The RTL's memories are
+    // zeroed by their own initial blocks.
+    if (c.power_up_seed != 0) {
       ctx_.randReset(2);
-      ctx_.randSeed(1);
+      ctx_.randSeed(int(c.power_up_seed & 0x7fffffff));
     }
     // A smaller architecture runs on the larger RTL memories (timing does not depend on their size).
     if (a.sram_words > kSramWords || a.neuron_slots > kSlots)
@@ -717,6 +719,7 @@ class Harness final : public Lockstep {
     j["router_eval_s"] = router_s;
     j["mutant"] = cfg_.mutant;
     j["netlist"] = cfg_.netlist;
+    j["power_up_seed"] = cfg_.power_up_seed;
     j["rtl_cores_full_build"] = acts_cores_;  // built with ACTS = 1, ELEM = 1; the others as the synthesis top (0, 0)
     j["kept_on_systemc"] = kept_;
     return j.dump();

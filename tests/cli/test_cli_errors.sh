@@ -319,11 +319,19 @@ stderr_has "pcgrid: error: --rtl-cores/--rtl-routers need --engine cycle"
 
 run "train --rtl-vcd without RTL cores" train "$SMAP" --engine cycle --rtl-vcd "$TMP/r.vcd"
 expect_fail
-stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers"
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist/--rtl-power-up need --rtl-cores or --rtl-routers"
 
 run "train --rtl-netlist without RTL cores" train "$SMAP" --engine cycle --rtl-netlist
 expect_fail
-stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist need --rtl-cores or --rtl-routers"
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist/--rtl-power-up need --rtl-cores or --rtl-routers"
+
+run "train --rtl-power-up without RTL models" train "$SMAP" --engine cycle --rtl-power-up 3
+expect_fail
+stderr_has "pcgrid: error: --rtl-vcd/--rtl-port-trace/--rtl-mutant/--rtl-netlist/--rtl-power-up need --rtl-cores or --rtl-routers"
+
+run "train --rtl-power-up negative" train "$SMAP" --engine cycle --rtl-cores all --rtl-power-up -1
+expect_fail
+stderr_has "--rtl-power-up"
 
 run "train --rtl-netlist with --rtl-mutant" train "$SMAP" --engine cycle --rtl-cores all --rtl-netlist --rtl-mutant
 expect_fail

@@ -71,6 +71,11 @@ struct LockstepConfig {
   // Every RTL core and router as Yosys's iCE40 netlist of pcg_core (every unit) / pcg_router, Verilated over the
   // cell models (gate-level lockstep; only in a build with PCGRID_NETLIST, else attach_lockstep throws SimError).
   bool netlist = false;
+  // The RTL models' power-up state: every register without an initial value random from this seed (Verilator's
+  // randReset(2)), as flip-flops without a reset may power up; 0: every register at 0. Memories start at 0 (the
+  // RTL's own initial blocks; the netlists' block RAMs as the bitstream loads them; their flip-flops at 0, as the
+  // iCE40 configures them), the netlists' SPRAM words and DSP registers random from the same seed.
+  uint32_t power_up_seed = 1;
   std::string vcd;  // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
   int64_t vcd_from = 0, vcd_to = std::numeric_limits<int64_t>::max();  // SystemC cycles traced
