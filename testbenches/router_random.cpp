@@ -22,6 +22,8 @@
 // pcgrid_router_random_gates is the same testbench on Yosys's iCE40 UP5K netlist of the router (the build's
 // generated/pcg_router_gates.v over Yosys's cell models; PCGRID_NETLIST builds).
 //
+// The model's registers power up random (Verilator's randReset(2), from SEED); the first phase resets it.
+//
 // Usage: pcgrid_router_random[_gates] [CYCLES [SEED]]   (defaults 200000, 1)
 // Prints the first mismatches and one summary line; exits 0 iff there was no mismatch.
 #ifdef PCGRID_ROUTER_GATES
@@ -198,6 +200,10 @@ int main(int argc, char** argv) {
   auto chance = [&](int pct) { return rnd(100) < pct; };
   const uint64_t dmask = kFlitBits == 64 ? ~0ull : ((1ull << kFlitBits) - 1);
 
+  // Every register (the RTL's; the netlist's block RAM contents and flip-flops start at 0 as the iCE40 configures
+  // them) random at power-up, from the run's seed: the router must rely on its reset alone.
+  Verilated::randReset(2);
+  Verilated::randSeed(int(seed & 0x7fffffff));
   RouterModel top;
   Ref ref;
   long long mismatches = 0, grants = 0, heads = 0, blocked_credit = 0, overflow_pushes = 0, dropped = 0;
