@@ -54,6 +54,12 @@ enum Sel : uint8_t {
 
 using Clock = std::chrono::steady_clock;
 
+#if VM_COVERAGE
+constexpr bool kCoverage = true;  // Verilated with coverage (scripts/rtl_coverage.sh)
+#else
+constexpr bool kCoverage = false;
+#endif
+
 // What the scoreboard needs from a core model, whichever variant was Verilated.
 class CoreIf {
  public:
@@ -294,10 +300,12 @@ class Harness final : public Lockstep {
     // on powering up at 0 instead of on its reset shows as a divergence; at gate level what the chip leaves
     // undefined (the SPRAMs' words, the DSPs' registers: state the cell models do not initialise) starts random,
     // flip-flops at 0 and block RAMs at their zeroed contents, as the bitstream sets them. The RTL's memories are
-    // zeroed by their own initial blocks.
-    if (c.power_up_seed != 0) {
+    // zeroed by their own initial blocks. A coverage build (scripts/rtl_coverage.sh) starts every register at 0:
+    // a random power-up value would count as a toggle the stimulus never caused. The report names the state used.
+    power_up_seed_ = kCoverage ? 0 : c.power_up_seed;
+    if (power_up_seed_ != 0) {
       ctx_.randReset(2);
-      ctx_.randSeed(int(c.power_up_seed & 0x7fffffff));
+      ctx_.randSeed(int(power_up_seed_ & 0x7fffffff));
     }
     // A smaller architecture runs on the larger RTL memories (timing does not depend on their size).
     if (a.sram_words > kSramWords || a.neuron_slots > kSlots)
@@ -719,7 +727,7 @@ class Harness final : public Lockstep {
     j["router_eval_s"] = router_s;
     j["mutant"] = cfg_.mutant;
     j["netlist"] = cfg_.netlist;
-    j["power_up_seed"] = cfg_.power_up_seed;
+    j["power_up_seed"] = power_up_seed_;
     j["rtl_cores_full_build"] = acts_cores_;  // built with ACTS = 1, ELEM = 1; the others as the synthesis top (0, 0)
     j["kept_on_systemc"] = kept_;
     return j.dump();
@@ -833,6 +841,7 @@ class Harness final : public Lockstep {
   std::string first_;
   std::vector<std::string> kept_;  // cores "all" left on the SystemC model, with the reason
   int acts_cores_ = 0;
+  uint32_t power_up_seed_ = 0;  // the power-up state used (LockstepConfig::power_up_seed; 0 in coverage builds)
   int64_t phases_ = 0, cycle_mismatches_ = 0, payload_words_ = 0, weight_words_ = 0, state_words_ = 0, flits_in_ = 0,
           flits_out_ = 0;
 };

@@ -74,7 +74,8 @@ struct LockstepConfig {
   // The RTL models' power-up state: every register without an initial value random from this seed (Verilator's
   // randReset(2)), as flip-flops without a reset may power up; 0: every register at 0. Memories start at 0 (the
   // RTL's own initial blocks; the netlists' block RAMs as the bitstream loads them; their flip-flops at 0, as the
-  // iCE40 configures them), the netlists' SPRAM words and DSP registers random from the same seed.
+  // iCE40 configures them), the netlists' SPRAM words and DSP registers random from the same seed. A coverage build
+  // (PCGRID_RTL_COVERAGE) uses 0: a random power-up value would count as a toggle; report_json names the state used.
   uint32_t power_up_seed = 1;
   std::string vcd;  // VCD of the RTL models of `vcd_core` (core and router)
   int vcd_core = -1;
