@@ -27,8 +27,8 @@
 // Usage: pcgrid_router_random[_gates] [CYCLES [SEED]]   (defaults 200000, 1)
 // Prints the first mismatches and one summary line; exits 0 iff there was no mismatch.
 #ifdef PCGRID_ROUTER_GATES
-#include <Vpcg_router_tb_gates.h>
-using RouterModel = Vpcg_router_tb_gates;
+#include <Vpcg_router_gates.h>
+using RouterModel = Vpcg_router_gates;
 constexpr const char* kModel = "netlist";
 #else
 #include <Vpcg_router_tb.h>
